@@ -1,0 +1,205 @@
+// Env: every byte of I/O the library does goes through this interface, so
+// that tests can substitute an in-memory file system or inject faults
+// (see strata/durability/testing/fault_injection_env.h).
+//
+// Env::posix() is the real thing; new_mem_env() gives a private in-memory
+// file system. All paths are plain strings; directories are separated by '/'.
+// Every error names the operation and the path.
+
+#ifndef STRATA_DURABILITY_ENV_H_
+#define STRATA_DURABILITY_ENV_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/durability/result.h"
+#include "strata/durability/status.h"
+
+namespace strata::durability {
+
+// A file open for writing. Writes go to the file at position(), which starts
+// at 0 for a new file and at the end for a reopened one; each append moves
+// it forward. Appends are unbuffered: when append returns, the bytes are in
+// the operating system (a process crash keeps them; a power cut may not).
+// Not thread-safe, except that sync() may run concurrently with append().
+class WritableFile {
+ public:
+  WritableFile() = default;
+  WritableFile(const WritableFile&) = delete;
+  WritableFile& operator=(const WritableFile&) = delete;
+  virtual ~WritableFile() = default;
+
+  virtual Status append(std::string_view data) = 0;
+  // Pushes any user-space buffer to the OS (a no-op for unbuffered files).
+  virtual Status flush() = 0;
+  // Makes the bytes written so far durable, and the size when it changed
+  // (fdatasync).
+  virtual Status sync() = 0;
+  // Like sync(), and also all metadata (fsync).
+  virtual Status fsync() = 0;
+  // Reserves disk space for the bytes [position(), position() + bytes)
+  // without changing the file's size, so that later appends do not fail
+  // with ENOSPC half way. A hint: an Env may do nothing.
+  virtual Status preallocate(uint64_t bytes) = 0;
+  // Sets the file's size; position() becomes `size`.
+  virtual Status truncate(uint64_t size) = 0;
+  virtual uint64_t position() const = 0;
+  // Closes the file; later calls fail. The destructor closes too, ignoring
+  // errors, so call close() where the error matters.
+  virtual Status close() = 0;
+  virtual const std::string& path() const = 0;
+};
+
+// A file open for reading at any offset. Thread-safe.
+class RandomAccessFile {
+ public:
+  RandomAccessFile() = default;
+  RandomAccessFile(const RandomAccessFile&) = delete;
+  RandomAccessFile& operator=(const RandomAccessFile&) = delete;
+  virtual ~RandomAccessFile() = default;
+
+  // Reads up to out.size() bytes at `offset` into `out` and returns how many
+  // were read; fewer only at the end of the file (0 at or past the end).
+  virtual Result<std::size_t> read(uint64_t offset,
+                                   std::span<char> out) const = 0;
+  // The file's current size (it may grow while a writer appends).
+  virtual Result<uint64_t> size() const = 0;
+  virtual const std::string& path() const = 0;
+};
+
+// An exclusive lock on a path, held until the object is destroyed.
+class FileLock {
+ public:
+  FileLock() = default;
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  virtual ~FileLock() = default;
+  virtual const std::string& path() const = 0;
+};
+
+class Env {
+ public:
+  Env() = default;
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+  virtual ~Env() = default;
+
+  // The process-wide POSIX environment. Never destroyed.
+  static Env* posix();
+
+  // Creates `path` (truncating an existing file) and opens it for writing.
+  virtual Result<std::unique_ptr<WritableFile>> new_writable_file(
+      const std::string& path) = 0;
+  // Opens an existing file for writing at its end; NotFound if missing.
+  virtual Result<std::unique_ptr<WritableFile>> reopen_writable_file(
+      const std::string& path) = 0;
+  // Opens an existing file for reading; NotFound if missing.
+  virtual Result<std::unique_ptr<RandomAccessFile>> new_random_access_file(
+      const std::string& path) = 0;
+
+  virtual Result<bool> file_exists(const std::string& path) = 0;
+  virtual Result<uint64_t> file_size(const std::string& path) = 0;
+  // The names (not paths) of the entries of a directory, sorted, without
+  // "." and "..". NotFound if the directory does not exist.
+  virtual Result<std::vector<std::string>> list_dir(const std::string& dir) = 0;
+  // Creates a directory; OK if it already exists.
+  virtual Status create_dir(const std::string& dir) = 0;
+  // Removes an empty directory.
+  virtual Status remove_dir(const std::string& dir) = 0;
+  virtual Status remove_file(const std::string& path) = 0;
+  // Atomically replaces `to` with `from` (rename(2)).
+  virtual Status rename_file(const std::string& from,
+                             const std::string& to) = 0;
+  // Makes the directory's entries durable: the creations, renames and
+  // removals done in it so far survive a power cut.
+  virtual Status sync_dir(const std::string& dir) = 0;
+
+  // Takes an exclusive lock on `path`, creating the file if needed. Fails
+  // with Busy, naming the path, when another holder (in this process or
+  // another) has it.
+  virtual Result<std::unique_ptr<FileLock>> lock_file(
+      const std::string& path) = 0;
+
+  // Wall-clock time in microseconds since the Unix epoch.
+  virtual uint64_t now_micros() = 0;
+  // A monotonic clock in nanoseconds, for measuring durations.
+  virtual uint64_t monotonic_nanos() = 0;
+};
+
+// A private in-memory file system: files and directories live only in this
+// object, locks are exclusive within it, and nothing is ever lost (all data
+// counts as durable). Useful in tests and for logs that need no persistence.
+std::unique_ptr<Env> new_mem_env();
+
+// An Env that forwards every call to another one; subclass it to change
+// only some operations.
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* target) : target_(target) {}
+  Env* target() const { return target_; }
+
+  Result<std::unique_ptr<WritableFile>> new_writable_file(
+      const std::string& path) override {
+    return target_->new_writable_file(path);
+  }
+  Result<std::unique_ptr<WritableFile>> reopen_writable_file(
+      const std::string& path) override {
+    return target_->reopen_writable_file(path);
+  }
+  Result<std::unique_ptr<RandomAccessFile>> new_random_access_file(
+      const std::string& path) override {
+    return target_->new_random_access_file(path);
+  }
+  Result<bool> file_exists(const std::string& path) override {
+    return target_->file_exists(path);
+  }
+  Result<uint64_t> file_size(const std::string& path) override {
+    return target_->file_size(path);
+  }
+  Result<std::vector<std::string>> list_dir(const std::string& dir) override {
+    return target_->list_dir(dir);
+  }
+  Status create_dir(const std::string& dir) override {
+    return target_->create_dir(dir);
+  }
+  Status remove_dir(const std::string& dir) override {
+    return target_->remove_dir(dir);
+  }
+  Status remove_file(const std::string& path) override {
+    return target_->remove_file(path);
+  }
+  Status rename_file(const std::string& from, const std::string& to) override {
+    return target_->rename_file(from, to);
+  }
+  Status sync_dir(const std::string& dir) override {
+    return target_->sync_dir(dir);
+  }
+  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) override {
+    return target_->lock_file(path);
+  }
+  uint64_t now_micros() override { return target_->now_micros(); }
+  uint64_t monotonic_nanos() override { return target_->monotonic_nanos(); }
+
+ private:
+  Env* target_;
+};
+
+// Joins a directory and a name with one '/'.
+std::string join_path(std::string_view dir, std::string_view name);
+
+// Writes `data` to `path` durably and atomically: a temporary file beside it
+// is written and synced, renamed over `path`, and the directory is synced.
+Status write_file_atomically(Env* env, const std::string& dir,
+                             const std::string& name, std::string_view data);
+
+// Reads a whole file.
+Result<std::string> read_file(Env* env, const std::string& path);
+
+}  // namespace strata::durability
+
+#endif  // STRATA_DURABILITY_ENV_H_

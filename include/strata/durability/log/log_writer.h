@@ -1,0 +1,151 @@
+// LogWriter: appends batches of records to a log directory, with group
+// commit and the durability promise of its DurabilityMode.
+//
+// One LogWriter per directory: open() takes the directory's lock, recovers
+// the log (cutting off a torn tail durably, finishing an interrupted segment
+// rotation) and positions itself after the last valid record. All methods
+// are thread-safe. Concurrent append() calls are grouped: one thread writes
+// every waiting batch with one write and, in Strict mode, one fdatasync.
+
+#ifndef STRATA_DURABILITY_LOG_LOG_WRITER_H_
+#define STRATA_DURABILITY_LOG_LOG_WRITER_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/durability/durability_mode.h"
+#include "strata/durability/env.h"
+#include "strata/durability/log/log_types.h"
+#include "strata/durability/result.h"
+#include "strata/durability/status.h"
+
+namespace strata::durability::log {
+
+struct LogWriterOptions {
+  // The file system; nullptr means Env::posix(). Must outlive the writer.
+  Env* env = nullptr;
+  DurabilityMode mode = DurabilityMode::batched();
+  LogKind kind = LogKind::kRaw;
+  // Create the directory and the log when no segment exists.
+  bool create_if_missing = true;
+  // A segment is sealed and a new one started once a batch would take it
+  // past this size (a segment may pass it to hold one large batch).
+  uint64_t segment_size = kDefaultSegmentSize;
+  // The largest payload of one record, framing not counted.
+  std::size_t max_record_size = kDefaultMaxRecordSize;
+  // How open() treats problems in the existing log. Bytes that a mode drops
+  // are first copied to a quarantine file in the directory.
+  RecoveryMode recovery_mode = RecoveryMode::kTolerateCorruptedTail;
+};
+
+struct AppendOptions {
+  // Return only once the batch is durable, whatever the mode.
+  bool sync = false;
+};
+
+// Where an appended batch landed.
+struct AppendResult {
+  Lsn first_lsn = 0;  // LSN of the batch's first record
+  Lsn last_lsn = 0;   // LSN of its last record
+  Lsn end_lsn = 0;    // the LSN just past the batch
+};
+
+// What open() found and did.
+struct OpenReport {
+  bool created = false;          // a new log was made
+  uint64_t segments = 0;         // segment files in the log after open
+  uint64_t records = 0;          // valid records found
+  Lsn end_lsn = 0;               // where the next record will go
+  uint64_t truncated_bytes = 0;  // torn tail or dropped bytes cut off
+  bool rotation_completed = false;  // an interrupted rotation was finished
+  std::vector<std::string> quarantine_files;  // copies of removed bytes
+  std::vector<LogProblem> problems;           // every problem found
+};
+
+struct LogWriterStats {
+  uint64_t appends = 0;        // append() calls that succeeded
+  uint64_t records = 0;        // records written
+  uint64_t bytes = 0;          // bytes written, framing included
+  uint64_t groups = 0;         // write groups (one write call each)
+  uint64_t syncs = 0;          // fdatasync calls
+  uint64_t rotations = 0;      // segments sealed
+  uint64_t max_group_size = 0;  // most appends in one group
+  // Group sizes: bucket i counts groups of [2^i, 2^(i+1)) appends.
+  std::array<uint64_t, 16> group_size_histogram{};
+  // Sync latency: bucket i counts syncs of [2^i, 2^(i+1)) microseconds.
+  std::array<uint64_t, 24> sync_micros_histogram{};
+  // The p-th percentile (0 < p <= 100) of the sync latency, in microseconds,
+  // from the histogram (the upper bound of the bucket).
+  uint64_t sync_micros_percentile(double p) const;
+};
+
+class LogWriter {
+ public:
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+  // Closes the log (see close()), ignoring errors.
+  ~LogWriter();
+
+  // Opens (or creates) the log in `dir`. Busy when another writer holds it;
+  // Corruption when the log is damaged and the recovery mode does not allow
+  // dropping or skipping the damage; InvalidArgument when it is a log of
+  // another kind.
+  static Result<std::unique_ptr<LogWriter>> open(
+      const std::string& dir, const LogWriterOptions& options,
+      OpenReport* report = nullptr);
+
+  // Appends a batch: the records are written contiguously, in one segment,
+  // and become durable as a unit (a reader never returns part of a batch).
+  // Returns when the mode's promise holds. With `lsns` (of the batch's
+  // size), each record's LSN is stored there too. An empty batch is
+  // InvalidArgument; a record past max_record_size is InvalidArgument and
+  // nothing is written. After a write or sync failure every append fails
+  // with IOError until the log is reopened.
+  Result<AppendResult> append(std::span<const std::string_view> records,
+                              const AppendOptions& options = {},
+                              std::span<Lsn> lsns = {});
+  Result<AppendResult> append(std::string_view record,
+                              const AppendOptions& options = {});
+
+  // Makes everything appended so far durable.
+  Status sync();
+  // Everything below this LSN is durable.
+  Lsn durable_lsn() const;
+  // Returns once every record below `lsn` is durable, syncing if needed.
+  Status wait_durable(Lsn lsn);
+  // The LSN the next record will get.
+  Lsn end_lsn() const;
+
+  // Retires (deletes) every segment whose records all lie below `lsn`; the
+  // segment being written is never retired. The new start of the log is
+  // recorded durably before any file is removed. Returns the number of
+  // segments removed.
+  Result<uint64_t> remove_segments_before(Lsn lsn);
+
+  // Syncs (unless the mode is None), stops the background syncer and
+  // releases the lock. Later calls fail. Idempotent.
+  Status close();
+
+  LogWriterStats stats() const;
+  const std::string& dir() const;
+  const LogWriterOptions& options() const;
+  // The log's identity, from its segment headers.
+  const std::array<uint8_t, 16>& log_id() const;
+  // The first error that poisoned the writer, or OK.
+  Status poisoned() const;
+
+  class Impl;
+
+ private:
+  explicit LogWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata::durability::log
+
+#endif  // STRATA_DURABILITY_LOG_LOG_WRITER_H_
