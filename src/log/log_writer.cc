@@ -190,6 +190,12 @@ Status LogWriter::Impl::open(OpenReport* report) {
       return Status::not_found("no log at " + dir_);
     }
     STRATA_RETURN_IF_ERROR(env_->create_dir(dir_));
+    // The new directory's own entry must survive a power cut too.
+    std::size_t slash = dir_.find_last_of('/');
+    std::string parent = slash == std::string::npos ? "."
+                         : slash == 0               ? "/"
+                                                    : dir_.substr(0, slash);
+    STRATA_RETURN_IF_ERROR(env_->sync_dir(parent));
   }
   STRATA_ASSIGN_OR_RETURN(lock_,
                           env_->lock_file(join_path(dir_, kLockFileName)));
