@@ -50,7 +50,8 @@ RecoveryOptions RecoveryOptions::fast() {
 }
 
 bool ReplayResult::has_issues() const {
-  return orphaned_transactions > 0 || corrupt_entries > 0 ||
+  return orphaned_transactions > 0 || incomplete_transactions > 0 ||
+         corrupt_entries > 0 ||
          skipped_entries > 0 || !problems.empty();
 }
 
@@ -63,6 +64,7 @@ std::string ReplayResult::summary() const {
                   std::to_string(orphaned_transactions) + " orphaned, " +
                   std::to_string(empty_transactions) + " empty, " +
                   std::to_string(filtered_transactions) + " filtered, " +
+                  std::to_string(incomplete_transactions) + " incomplete, " +
                   std::to_string(corrupt_entries) + " corrupt, " +
                   std::to_string(skipped_entries) + " skipped; stopped at " +
                   std::string(stop_reason_name(stop_reason));
@@ -80,7 +82,7 @@ uint64_t now_nanos(Env* env) { return env->monotonic_nanos(); }
 struct Group {
   std::vector<WalEntry> entries;
   log::Lsn first_lsn = 0;
-  bool any_filtered = false;
+  uint64_t filtered = 0;
   uint64_t skipped = 0;
 };
 
@@ -95,6 +97,17 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
   r.start_lsn = std::max(reader.end_lsn(), reader.options().start_lsn);
 
   std::unordered_map<TxId, Group> open;
+  std::vector<log::LogProblem> incomplete_problems;
+  auto all_problems = [&]() {
+    std::vector<log::LogProblem> all = reader.problems();
+    all.insert(all.end(), incomplete_problems.begin(),
+               incomplete_problems.end());
+    std::stable_sort(all.begin(), all.end(),
+                     [](const log::LogProblem& a, const log::LogProblem& b) {
+                       return a.lsn < b.lsn;
+                     });
+    return all;
+  };
   std::size_t skipped_seen = reader.skipped_entries();
   const uint64_t interval =
       options.progress_interval == 0 ? 1 : options.progress_interval;
@@ -135,7 +148,7 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
     auto more = reader.next_entry(&e, &lsn);
     note_skipped();
     if (!more.ok()) {
-      r.problems = reader.problems();
+      r.problems = all_problems();
       return more.status();
     }
     if (!*more) break;
@@ -184,20 +197,32 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
       auto node = open.extract(tx_id);
       Group g;
       if (!node.empty()) g = std::move(node.mapped());
-      // A transaction whose only entries were skipped is still returned,
-      // empty and with its skipped count, so that the loss is visible.
-      if (!g.entries.empty() || g.skipped > 0) {
+      CommitInfo info = e.commit_info().value_or(CommitInfo{});
+      uint64_t seen = g.entries.size() + g.filtered + g.skipped;
+      if (info.entry_count && seen != *info.entry_count) {
+        ++r.incomplete_transactions;
+        log::LogProblem p;
+        p.kind = log::ProblemKind::kCorruption;
+        p.lsn = lsn;
+        p.reason = "transaction " + tx_id.to_string() + " committed with " +
+                   std::to_string(*info.entry_count) + " entries but " +
+                   std::to_string(seen) +
+                   " were read; not recovered (incomplete)";
+        incomplete_problems.push_back(std::move(p));
+      } else if (!g.entries.empty() || g.skipped > 0) {
+        // A transaction whose only entries were skipped is still returned,
+        // empty and with its skipped count, so that the loss is visible.
         CommittedTransaction tx;
         tx.tx_id = tx_id;
-        tx.run_id = g.entries.front().run_id;
+        if (!g.entries.empty()) tx.run_id = g.entries.front().run_id;
         tx.first_lsn = g.first_lsn;
         tx.commit_lsn = lsn;
-        tx.commit = e.commit_info().value_or(CommitInfo{});
+        tx.commit = info;
         tx.skipped_entries = g.skipped;
         tx.entries = std::move(g.entries);
         out.transactions.push_back(std::move(tx));
         ++r.transactions_recovered;
-      } else if (g.any_filtered) {
+      } else if (g.filtered > 0) {
         ++r.filtered_transactions;
       } else {
         ++r.empty_transactions;
@@ -208,7 +233,7 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
     } else {
       Group& g = open[tx_id];
       if (options.filter_run_id && e.run_id != options.filter_run_id) {
-        g.any_filtered = true;
+        ++g.filtered;
         ++r.filtered_entries;
       } else {
         if (g.entries.empty()) g.first_lsn = lsn;
@@ -226,7 +251,7 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
   r.orphaned_transactions = open.size();
   r.skipped_entries = reader.skipped_entries();
   r.bytes = reader.bytes_read();
-  r.problems = reader.problems();
+  r.problems = all_problems();
   if (r.end_lsn == 0) r.end_lsn = r.start_lsn;
   STRATA_RETURN_IF_ERROR(check_corruption());
   r.elapsed_micros = (now_nanos(env) - start_ns) / 1000;

@@ -11,10 +11,13 @@ namespace strata::durability::txlog {
 
 namespace {
 
-// Commit payload: u64 commit time | u8 flags | [u64 commit version].
+// Commit payload: u64 commit time | u8 flags | [u64 commit version] |
+// [u32 entry count].
 constexpr uint8_t kCommitHasVersion = 0x01;
-constexpr std::size_t kCommitPayloadSize = 9;
-constexpr std::size_t kCommitPayloadSizeWithVersion = 17;
+constexpr uint8_t kCommitHasEntryCount = 0x02;
+constexpr uint8_t kCommitKnownFlags = kCommitHasVersion | kCommitHasEntryCount;
+constexpr std::size_t kCommitPayloadMinSize = 9;
+constexpr std::size_t kCommitPayloadMaxSize = 21;
 constexpr std::size_t kSnapshotPayloadSize = 24;
 constexpr std::size_t kRunBeginPayloadSize = 24;
 constexpr std::size_t kRunEndPayloadSize = 32;
@@ -71,34 +74,42 @@ Status check_marker(const WalEntry& e, MakeError bad) {
 std::string encode_commit_payload(const CommitInfo& info) {
   std::string out;
   put_fixed64(&out, info.commit_time_micros);
-  put_u8(&out, info.commit_version ? kCommitHasVersion : 0);
+  uint8_t flags = 0;
+  if (info.commit_version) flags |= kCommitHasVersion;
+  if (info.entry_count) flags |= kCommitHasEntryCount;
+  put_u8(&out, flags);
   if (info.commit_version) put_fixed64(&out, *info.commit_version);
+  if (info.entry_count) put_fixed32(&out, *info.entry_count);
   return out;
 }
 
 Result<CommitInfo> decode_commit_payload(std::string_view payload) {
-  if (payload.size() != kCommitPayloadSize &&
-      payload.size() != kCommitPayloadSizeWithVersion) {
+  if (payload.size() < kCommitPayloadMinSize ||
+      payload.size() > kCommitPayloadMaxSize) {
     return Status::corruption(
-        size_mismatch("commit marker", payload.size(), "9 or 17"));
+        size_mismatch("commit marker", payload.size(), "9 to 21"));
   }
   CommitInfo info;
   info.commit_time_micros = decode_fixed64(payload.data());
   auto flags = static_cast<uint8_t>(payload[8]);
-  if ((flags & ~kCommitHasVersion) != 0) {
+  if ((flags & ~kCommitKnownFlags) != 0) {
     return Status::corruption("commit marker payload: unknown flag bits " +
                               hex_byte(flags) + " at offset 8");
   }
   bool has_version = (flags & kCommitHasVersion) != 0;
-  std::size_t want =
-      has_version ? kCommitPayloadSizeWithVersion : kCommitPayloadSize;
+  bool has_count = (flags & kCommitHasEntryCount) != 0;
+  std::size_t want = 9 + (has_version ? 8 : 0) + (has_count ? 4 : 0);
   if (payload.size() != want) {
-    return Status::corruption(
-        size_mismatch("commit marker", payload.size(),
-                      has_version ? "17 (flag says a version follows)"
-                                  : "9 (flag says no version follows)"));
+    return Status::corruption(size_mismatch(
+        "commit marker", payload.size(),
+        std::to_string(want) + " (as its flags " + hex_byte(flags) + " say)"));
   }
-  if (has_version) info.commit_version = decode_fixed64(payload.data() + 9);
+  std::size_t pos = 9;
+  if (has_version) {
+    info.commit_version = decode_fixed64(payload.data() + pos);
+    pos += 8;
+  }
+  if (has_count) info.entry_count = decode_fixed32(payload.data() + pos);
   return info;
 }
 

@@ -74,7 +74,19 @@ Result<log::Lsn> WalWriter::write_tx_entry(const TxId& tx_id,
   }
   WalEntry e = WalEntry::make(type, tx_id, std::string(payload));
   e.run_id = run_id;
-  return write_entry(e);
+  STRATA_ASSIGN_OR_RETURN(log::Lsn lsn, write_entry(e));
+  std::lock_guard<std::mutex> l(counts_mu_);
+  ++entry_counts_[tx_id];
+  return lsn;
+}
+
+uint32_t WalWriter::take_entry_count(const TxId& tx_id) {
+  std::lock_guard<std::mutex> l(counts_mu_);
+  auto it = entry_counts_.find(tx_id);
+  if (it == entry_counts_.end()) return 0;
+  uint32_t n = it->second;
+  entry_counts_.erase(it);
+  return n;
 }
 
 Result<log::Lsn> WalWriter::write_tx_entry_for_run(const TxId& tx_id,
@@ -89,14 +101,16 @@ Result<log::Lsn> WalWriter::commit_transaction(
   if (tx_id.is_nil()) {
     return Status::invalid_argument("commit_transaction: nil tx id");
   }
+  uint32_t count = take_entry_count(tx_id);
   return write_entry(WalEntry::commit_marker(
-      tx_id, CommitInfo{env_->now_micros(), commit_version}));
+      tx_id, CommitInfo{env_->now_micros(), commit_version, count}));
 }
 
 Result<log::Lsn> WalWriter::abort_transaction(const TxId& tx_id) {
   if (tx_id.is_nil()) {
     return Status::invalid_argument("abort_transaction: nil tx id");
   }
+  take_entry_count(tx_id);
   return write_entry(WalEntry::abort_marker(tx_id));
 }
 
@@ -123,7 +137,8 @@ Result<TransactionWriteResult> WalWriter::write_transaction(
     batch.push_back(std::move(e));
   }
   batch.push_back(WalEntry::commit_marker(
-      out.tx_id, CommitInfo{env_->now_micros(), commit_version}));
+      out.tx_id, CommitInfo{env_->now_micros(), commit_version,
+                            static_cast<uint32_t>(entries.size())}));
   STRATA_ASSIGN_OR_RETURN(auto r, append_entries(batch, false));
   out.first_lsn = r.first_lsn;
   out.commit_lsn = r.last_lsn;
@@ -137,8 +152,12 @@ Result<log::Lsn> WalWriter::commit_atomic(
     return Status::invalid_argument("commit_atomic: nil tx id");
   }
   std::vector<WalEntry> batch = tx.to_wal_entries();
+  if (tx.len() > UINT32_MAX) {
+    return Status::invalid_argument("commit_atomic: more than 2^32 entries");
+  }
   batch.push_back(WalEntry::commit_marker(
-      tx.id(), CommitInfo{env_->now_micros(), commit_version}));
+      tx.id(), CommitInfo{env_->now_micros(), commit_version,
+                          static_cast<uint32_t>(tx.len())}));
   STRATA_ASSIGN_OR_RETURN(auto r, append_entries(batch, false));
   return r.last_lsn;
 }

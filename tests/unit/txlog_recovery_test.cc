@@ -273,6 +273,45 @@ TEST_F(TxlogRecovery, RunFilterDropsOtherRunsEntriesInsideATransaction) {
   EXPECT_EQ(out.result.filtered_entries, 1U);
 }
 
+TEST_F(TxlogRecovery, CommitMarkersCountEntriesSoPartialGroupsAreCaught) {
+  auto w = open_writer();
+  TxId tx = w->begin_transaction();
+  must(w->write_tx_entry(tx, std::nullopt, WalEntryType::kKvPut, "first"));
+  log::Lsn middle = w->position();
+  must(w->write_tx_entry(tx, std::nullopt, WalEntryType::kKvPut, "second"));
+  must(w->commit_transaction(tx));
+  Transaction later = put(*w, "later");
+
+  // From the start: whole, and the marker says 2 entries.
+  ReplayOutput all = replay();
+  ASSERT_EQ(all.transactions.size(), 2U);
+  EXPECT_EQ(all.transactions[0].commit.entry_count, 2U);
+  EXPECT_EQ(all.transactions[1].commit.entry_count, 1U);
+  EXPECT_EQ(all.result.incomplete_transactions, 0U);
+
+  // From the middle of the transaction: its first entry is not read, so it
+  // is reported incomplete instead of being returned partial.
+  ReplayOutput part = replay(RecoveryOptions::default_options(), middle);
+  ASSERT_EQ(part.transactions.size(), 1U);
+  EXPECT_EQ(part.transactions[0].tx_id, later.id());
+  EXPECT_EQ(part.result.incomplete_transactions, 1U);
+  ASSERT_EQ(part.result.problems.size(), 1U);
+  EXPECT_NE(part.result.problems[0].reason.find("incomplete"),
+            std::string::npos);
+  EXPECT_TRUE(part.result.has_issues());
+
+  // Aborted entry-by-entry transactions leave no count behind: a later
+  // commit of a fresh id with no entries says 0 and counts as empty.
+  TxId ab = w->begin_transaction();
+  must(w->write_tx_entry(ab, std::nullopt, WalEntryType::kKvPut, "x"));
+  must(w->abort_transaction(ab));
+  TxId empty = w->begin_transaction();
+  must(w->commit_transaction(empty));
+  ReplayOutput again = replay();
+  EXPECT_EQ(again.result.empty_transactions, 1U);
+  EXPECT_EQ(again.result.incomplete_transactions, 0U);
+}
+
 // ---------------------------------------------------------------- stops
 
 TEST_F(TxlogRecovery, StopAtLsnReplaysTheLogAsItWasThen) {
@@ -407,10 +446,12 @@ TEST_F(TxlogRecovery, UnknownEntryTypeHandlingFollowsTheRecoveryMode) {
     must(w->write_tx_entry(tx, std::nullopt, WalEntryType::kKvPut, "a"));
     ASSERT_TRUE(w->close().ok());
   }
+  // A newer writer's entry, then its commit marker counting both entries.
   append_raw_record(unknown_type_entry(tx));
+  append_raw_record(*encode_wal_entry(
+      WalEntry::commit_marker(tx, CommitInfo{1, std::nullopt, 2})));
   {
     auto w = open_writer();
-    must(w->commit_transaction(tx));
     put(*w, "after");
   }
 

@@ -203,7 +203,7 @@ TEST(WalEntry, ConstructorsSetTheFields) {
   WalEntry r = WalEntry::for_run(WalEntryType::kEventAppend, tx, run, "x");
   EXPECT_EQ(r.run_id, run);
 
-  WalEntry c = WalEntry::commit_marker(tx, CommitInfo{1234, 99});
+  WalEntry c = WalEntry::commit_marker(tx, CommitInfo{1234, 99, std::nullopt});
   EXPECT_EQ(c.entry_type, WalEntryType::kTransactionCommit);
   EXPECT_FALSE(c.run_id.has_value());
   auto info = c.commit_info();
@@ -259,9 +259,14 @@ TEST(WalEntry, EncodingLayoutIsAsDocumented) {
                                            "hello")),
             40U);
 
-  // Commit payload: u64 time | u8 flags | [u64 version].
-  EXPECT_EQ(encode_commit_payload(CommitInfo{5, std::nullopt}).size(), 9U);
-  EXPECT_EQ(encode_commit_payload(CommitInfo{5, 6}).size(), 17U);
+  // Commit payload: u64 time | u8 flags | [u64 version] | [u32 count].
+  EXPECT_EQ(encode_commit_payload(CommitInfo{5, std::nullopt, std::nullopt}).size(), 9U);
+  EXPECT_EQ(encode_commit_payload(CommitInfo{5, 6, std::nullopt}).size(), 17U);
+  EXPECT_EQ(encode_commit_payload(CommitInfo{5, std::nullopt, 3}).size(), 13U);
+  std::string full = encode_commit_payload(CommitInfo{5, 6, 3});
+  ASSERT_EQ(full.size(), 21U);
+  EXPECT_EQ(static_cast<uint8_t>(full[8]), 0x03);
+  EXPECT_EQ(static_cast<uint8_t>(full[17]), 3);
 }
 
 TEST(WalEntry, RoundTripsEveryType) {
@@ -271,7 +276,7 @@ TEST(WalEntry, RoundTripsEveryType) {
     WalEntry e;
     switch (t) {
       case WalEntryType::kTransactionCommit:
-        e = WalEntry::commit_marker(tx, CommitInfo{42, std::nullopt});
+        e = WalEntry::commit_marker(tx, CommitInfo{42, std::nullopt, 0});
         break;
       case WalEntryType::kTransactionAbort:
         e = WalEntry::abort_marker(tx);
@@ -391,7 +396,7 @@ TEST(WalEntry, DecodeGivesClearErrorsNamingFieldAndOffset) {
 
 TEST(WalEntry, DecodeValidatesMarkerPayloads) {
   TxId tx = TxId::new_v7();
-  std::string commit = *encode_wal_entry(WalEntry::commit_marker(tx, {1, 2}));
+  std::string commit = *encode_wal_entry(WalEntry::commit_marker(tx, {1, 2, std::nullopt}));
   // Cut the version off: the flag still says one follows.
   auto cut = decode_wal_entry(commit.substr(0, commit.size() - 8));
   EXPECT_TRUE(cut.status().is_corruption());
@@ -417,8 +422,11 @@ TEST(MarkerPayloads, RejectWrongSizes) {
                   .status()
                   .is_corruption());
   std::string bad_flags(9, '\0');
-  bad_flags[8] = 0x02;
+  bad_flags[8] = 0x04;
   EXPECT_TRUE(decode_commit_payload(bad_flags).status().is_corruption());
+  std::string count_missing(9, '\0');
+  count_missing[8] = 0x02;  // says a count follows; none does
+  EXPECT_TRUE(decode_commit_payload(count_missing).status().is_corruption());
   EXPECT_TRUE(decode_snapshot_payload("abc").status().is_corruption());
   EXPECT_TRUE(decode_run_begin_payload(std::string(32, '\0'))
                   .status()
@@ -447,9 +455,11 @@ RC_GTEST_PROP(WalEntry, EncodeDecodeRoundTrip,
 }
 
 RC_GTEST_PROP(WalEntry, CommitInfoRoundTrip,
-              (uint64_t time, bool has_version, uint64_t version)) {
-  CommitInfo info{time, has_version ? std::optional<uint64_t>(version)
-                                    : std::nullopt};
+              (uint64_t time, bool has_version, uint64_t version,
+               bool has_count, uint32_t count)) {
+  CommitInfo info{time,
+                  has_version ? std::optional<uint64_t>(version) : std::nullopt,
+                  has_count ? std::optional<uint32_t>(count) : std::nullopt};
   auto dec = decode_commit_payload(encode_commit_payload(info));
   RC_ASSERT(dec.ok());
   RC_ASSERT(*dec == info);

@@ -4,6 +4,10 @@
 //
 // Grouping: data entries are buffered by tx id; a commit marker moves its
 // group to the output (in commit-marker order), an abort marker drops it.
+// A commit marker counts its transaction's entries; a group with fewer
+// (some lost to damage the mode skipped, or before the start LSN) is
+// reported as incomplete and not returned, so a transaction comes back
+// whole or not at all.
 // Groups still open when replay ends are "orphaned" (a crash, or a stop,
 // came before their commit). Entries with a nil tx id (snapshot and run
 // markers) belong to no transaction and are counted apart; the original
@@ -104,6 +108,10 @@ struct ReplayResult {
   uint64_t empty_transactions = 0;
   // Committed, but every entry was of another run (the original hid these).
   uint64_t filtered_transactions = 0;
+  // Committed, but fewer entries were read than its commit marker counts
+  // (an entry lost in a skipped damaged span, or written before the replay's
+  // start LSN). Not returned; each is also a problem in `problems`.
+  uint64_t incomplete_transactions = 0;
   uint64_t filtered_entries = 0;           // data entries of other runs
   uint64_t non_transactional_entries = 0;  // nil tx id: markers
   uint64_t corrupt_entries = 0;  // core corruption + undecodable entries

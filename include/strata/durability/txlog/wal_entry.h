@@ -56,9 +56,16 @@ inline constexpr std::size_t kMaxPayloadSizeLimit =
 // commit time and, when the caller tracks versions, a commit version: the
 // seed's "version tracking in the Transaction Log". The original's markers
 // had an empty payload.
+//
+// A commit marker also carries how many data entries its transaction has,
+// so that recovery can tell a whole transaction from one that lost an
+// entry to a skipped damaged span (or that began before the replay's start
+// LSN). The original could not: in its skip mode a transaction with a
+// skipped entry came back as committed, partial.
 struct CommitInfo {
   uint64_t commit_time_micros = 0;  // wall clock, µs since the Unix epoch
   std::optional<uint64_t> commit_version;
+  std::optional<uint32_t> entry_count;  // data entries of the transaction
 
   friend bool operator==(const CommitInfo&, const CommitInfo&) = default;
 };

@@ -19,6 +19,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 #include <optional>
 #include <span>
 #include <string>
@@ -82,8 +84,11 @@ class WalWriter {
                                           const RunId& run_id,
                                           WalEntryType type,
                                           std::string_view payload);
-  // Writes the commit marker, stamped with the Env's wall clock and the
-  // optional commit version.
+  // Writes the commit marker, stamped with the Env's wall clock, the
+  // optional commit version and the number of entries this writer wrote
+  // for `tx_id` (tracked in memory: commit an entry-by-entry transaction
+  // with the WalWriter that wrote its entries, else recovery will report it
+  // incomplete).
   Result<log::Lsn> commit_transaction(
       const TxId& tx_id, std::optional<uint64_t> commit_version = {});
   Result<log::Lsn> abort_transaction(const TxId& tx_id);
@@ -147,9 +152,15 @@ class WalWriter {
   Result<log::AppendResult> append_entries(std::span<const WalEntry> entries,
                                            bool force_sync);
 
+  // Removes and returns the number of entries written for `tx_id`.
+  uint32_t take_entry_count(const TxId& tx_id);
+
   WalWriterOptions options_;
   Env* env_;
   std::unique_ptr<log::LogWriter> log_;
+  // Entries written so far per open entry-by-entry transaction.
+  std::mutex counts_mu_;
+  std::unordered_map<TxId, uint32_t> entry_counts_;
 };
 
 }  // namespace strata::durability::txlog
