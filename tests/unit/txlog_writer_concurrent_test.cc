@@ -81,7 +81,9 @@ TEST_P(TxlogConcurrent, AtomicCommitsFromManyThreadsAreAllRecoveredWhole) {
       EXPECT_EQ(it->second->commit_lsn, lsns[t][i]);
       // A batch is contiguous: its entries sit just before its commit.
       EXPECT_LT(it->second->first_lsn, it->second->commit_lsn);
-      if (i > 0) EXPECT_LT(lsns[t][i - 1], lsns[t][i]);
+      if (i > 0) {
+        EXPECT_LT(lsns[t][i - 1], lsns[t][i]);
+      }
     }
   }
   for (const TxId& id : slow_ids) {
@@ -94,10 +96,11 @@ INSTANTIATE_TEST_SUITE_P(Modes, TxlogConcurrent,
                          ::testing::Values(DurabilityMode::strict(),
                                            DurabilityMode::batched(5, 16),
                                            DurabilityMode::none()),
-                         [](const auto& info) {
-                           return info.param.is_strict()    ? "Strict"
-                                  : info.param.is_batched() ? "Batched"
-                                                            : "None";
+                         [](const auto& param_info) {
+                           const DurabilityMode& m = param_info.param;
+                           return m.is_strict()    ? "Strict"
+                                  : m.is_batched() ? "Batched"
+                                                   : "None";
                          });
 
 }  // namespace
