@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <string>
 #include <vector>
 
@@ -593,6 +595,50 @@ TEST_F(TxlogRecovery, TruncateKeepsEverythingFromTheSnapshotsWalLsn) {
   ReplayOutput out = replay(RecoveryOptions::default_options(), snap_at);
   ASSERT_FALSE(out.transactions.empty());
   EXPECT_EQ(out.transactions[0].tx_id, first_after.id());
+}
+
+}  // namespace
+}  // namespace strata::durability::txlog
+
+namespace strata::durability::txlog {
+namespace {
+
+// The same path on a real file system: write in Strict mode with
+// Env::posix(), reopen, append, and recover everything.
+TEST(TxlogPosix, StrictCommitsSurviveReopenOnARealDirectory) {
+  char tmpl[] = "/tmp/txlog_posix_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = std::string(tmpl) + "/log";
+  WalWriterOptions o;
+  o.mode = DurabilityMode::strict();
+  std::vector<TxId> ids;
+  for (int session = 0; session < 2; ++session) {
+    auto w = WalWriter::open(dir, o);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    for (int i = 0; i < 5; ++i) {
+      Transaction tx = Transaction::create();
+      tx.kv_put("k", std::to_string(i)).event_append("e").state_set("s", "x");
+      ASSERT_TRUE((*w)->commit_atomic(tx).ok());
+      ids.push_back(tx.id());
+    }
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  auto out = RecoveryEngine::replay_wal_committed(dir, 0);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  ASSERT_EQ(out->transactions.size(), ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(out->transactions[i].tx_id, ids[i]);
+    EXPECT_EQ(out->transactions[i].entries.size(), 3U);
+  }
+  EXPECT_FALSE(out->result.has_issues()) << out->result.summary();
+  // Best-effort cleanup of the temporary directory.
+  Env* env = Env::posix();
+  auto names = env->list_dir(dir);
+  if (names.ok()) {
+    for (const auto& n : *names) (void)env->remove_file(join_path(dir, n));
+  }
+  (void)env->remove_dir(dir);
+  (void)env->remove_dir(tmpl);
 }
 
 }  // namespace
