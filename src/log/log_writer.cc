@@ -1,0 +1,836 @@
+// LogWriter: group commit over the log core's segments.
+//
+// Appenders queue up; the one at the front of the queue is the leader. It
+// takes every waiting batch, frames them into one buffer, writes it with
+// one call and, when any of them needs it, syncs once for all of them. The
+// others sleep until the leader marks them done. A lone writer therefore
+// pays no added delay, and under load one fdatasync covers many commits.
+// In Batched mode a background thread syncs on a timer and after
+// batch_size appends, so an idle log still becomes durable.
+
+#include "strata/durability/log/log_writer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include "log/format.h"
+#include "log/log_reader_impl.h"
+#include "strata/durability/uuid.h"
+#include "util/status_macros.h"
+
+namespace strata::durability::log {
+
+namespace {
+
+// The most bytes one leader writes in one group.
+constexpr std::size_t kMaxGroupBytes = 4U << 20;
+
+std::size_t bucket_of(uint64_t v, std::size_t buckets) {
+  std::size_t b = v == 0 ? 0 : static_cast<std::size_t>(std::bit_width(v) - 1);
+  return std::min(b, buckets - 1);
+}
+
+uint32_t random_salt() {
+  uint32_t salt = 0;
+  while (salt == 0) fill_random(&salt, sizeof(salt));
+  return salt;
+}
+
+bool all_zero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(),
+                     [](char c) { return c == 0; });
+}
+
+}  // namespace
+
+uint64_t LogWriterStats::sync_micros_percentile(double p) const {
+  uint64_t total = 0;
+  for (uint64_t c : sync_micros_histogram) total += c;
+  if (total == 0) return 0;
+  auto want = static_cast<uint64_t>(static_cast<double>(total) * p / 100.0);
+  if (want == 0) want = 1;
+  uint64_t seen = 0;
+  for (std::size_t i = 0; i < sync_micros_histogram.size(); ++i) {
+    seen += sync_micros_histogram[i];
+    if (seen >= want) return (uint64_t{1} << (i + 1)) - 1;
+  }
+  return (uint64_t{1} << sync_micros_histogram.size()) - 1;
+}
+
+// One segment being written.
+struct OpenSegment {
+  SegmentHeader header;
+  std::string path;
+  std::shared_ptr<WritableFile> file;
+  uint32_t seed = 0;
+  uint64_t size = 0;  // bytes in the file
+};
+
+class LogWriter::Impl {
+ public:
+  Impl(Env* env, std::string dir, const LogWriterOptions& options)
+      : env_(env), dir_(std::move(dir)), options_(options) {}
+  ~Impl() { (void)close(); }
+
+  Status open(OpenReport* report);
+  Result<AppendResult> append(std::span<const std::string_view> records,
+                              const AppendOptions& options,
+                              std::span<Lsn> lsns);
+  Status sync();
+  Status wait_durable(Lsn lsn);
+  Result<uint64_t> remove_segments_before(Lsn lsn);
+  Status close();
+
+  Lsn durable_lsn() const { return durable_lsn_.load(); }
+  Lsn end_lsn() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return end_lsn_;
+  }
+  LogWriterStats stats() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return stats_;
+  }
+  Status poisoned() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return poisoned_;
+  }
+  const std::string& dir() const { return dir_; }
+  const LogWriterOptions& options() const { return options_; }
+  const LogId& log_id() const { return log_id_; }
+
+ private:
+  struct Waiter {
+    std::span<const std::string_view> records;
+    std::span<Lsn> lsns;
+    bool sync = false;
+    std::size_t bytes = 0;
+    bool done = false;
+    Status status;
+    AppendResult result;
+    std::condition_variable cv;
+  };
+
+  Status create_log(OpenReport* report);
+  Status recover(OpenReport* report);
+  Status make_segment(uint64_t number, Lsn first_lsn, uint32_t salt,
+                      uint32_t prev_salt);
+  Status open_segment_for_append(const SegmentHeader& header,
+                                 const std::string& path, uint64_t size);
+  Status quarantine_tail(const std::string& path, uint64_t number,
+                         uint64_t offset, std::string_view bytes,
+                         OpenReport* report);
+  Status write_start(uint64_t first_segment, Lsn first_lsn);
+
+  // Leader-only (not under mu_).
+  Status write_group(std::span<Waiter*> group);
+  Status flush_buffer();
+  Status rotate();
+  Status sync_file(const std::shared_ptr<WritableFile>& file);
+
+  void poison_locked(const Status& s);
+  void syncer_loop();
+  void note_durable(Lsn lsn);
+
+  Env* env_;
+  std::string dir_;
+  LogWriterOptions options_;
+  LogId log_id_{};
+  std::unique_ptr<FileLock> lock_;
+
+  mutable std::mutex mu_;
+  std::condition_variable durable_cv_;
+  std::condition_variable syncer_cv_;
+  std::deque<Waiter*> queue_;
+  Status poisoned_;
+  bool closed_ = true;
+  bool closing_ = false;     // close() has begun: no new appends
+  Lsn end_lsn_ = 0;          // next LSN to assign (under mu_)
+  Lsn written_lsn_ = 0;      // bytes below are in the OS (under mu_)
+  uint64_t unsynced_appends_ = 0;
+  std::chrono::steady_clock::time_point oldest_unsynced_{};
+  std::atomic<Lsn> durable_lsn_{0};
+  LogWriterStats stats_;
+  // Segment numbers and first LSNs of the files in the log, oldest first.
+  std::vector<std::pair<uint64_t, Lsn>> segments_;
+  bool stop_syncer_ = false;
+  std::thread syncer_;
+
+  // Owned by the leader.
+  OpenSegment seg_;
+  std::shared_ptr<WritableFile> current_file_;  // read by syncers under mu_
+  std::string buf_;
+};
+
+// ---------------------------------------------------------------- open
+
+Status LogWriter::Impl::open(OpenReport* report) {
+  if (options_.max_record_size == 0 ||
+      options_.max_record_size > kMaxRecordSizeLimit) {
+    return Status::invalid_argument("max_record_size must be in (0, 1 GiB]");
+  }
+  if (options_.segment_size < kSegmentHeaderSize + kSealRecordSize) {
+    return Status::invalid_argument("segment_size is too small");
+  }
+  if (options_.mode.is_batched() && (options_.mode.interval_ms() == 0 ||
+                                     options_.mode.batch_size() == 0)) {
+    return Status::invalid_argument(
+        "Batched mode needs interval_ms > 0 and batch_size > 0");
+  }
+  auto exists = env_->file_exists(dir_);
+  if (!exists.ok()) return exists.status();
+  if (!*exists) {
+    if (!options_.create_if_missing) {
+      return Status::not_found("no log at " + dir_);
+    }
+    STRATA_RETURN_IF_ERROR(env_->create_dir(dir_));
+    // The new directory's own entry must survive a power cut too.
+    std::size_t slash = dir_.find_last_of('/');
+    std::string parent = slash == std::string::npos ? "."
+                         : slash == 0               ? "/"
+                                                    : dir_.substr(0, slash);
+    STRATA_RETURN_IF_ERROR(env_->sync_dir(parent));
+  }
+  STRATA_ASSIGN_OR_RETURN(lock_,
+                          env_->lock_file(join_path(dir_, kLockFileName)));
+
+  STRATA_ASSIGN_OR_RETURN(auto names, env_->list_dir(dir_));
+  bool has_segment = std::any_of(names.begin(), names.end(), [](auto& n) {
+    return parse_segment_file_name(n).has_value();
+  });
+  OpenReport local;
+  OpenReport* rep = report != nullptr ? report : &local;
+  *rep = OpenReport();
+  if (!has_segment) {
+    if (!options_.create_if_missing) {
+      return Status::not_found("no log at " + dir_ + ": it holds no segment");
+    }
+    STRATA_RETURN_IF_ERROR(create_log(rep));
+  } else {
+    STRATA_RETURN_IF_ERROR(recover(rep));
+  }
+  rep->end_lsn = end_lsn_;
+  rep->segments = segments_.size();
+  written_lsn_ = end_lsn_;
+  durable_lsn_ = end_lsn_;
+  closed_ = false;
+  if (options_.mode.is_batched()) {
+    syncer_ = std::thread([this] { syncer_loop(); });
+  }
+  return Status();
+}
+
+Status LogWriter::Impl::create_log(OpenReport* report) {
+  Uuid id = Uuid::new_v7();
+  log_id_ = id.bytes();
+  STRATA_RETURN_IF_ERROR(write_start(1, 0));
+  uint32_t salt = random_salt();
+  STRATA_RETURN_IF_ERROR(make_segment(1, 0, salt, 0));
+  SegmentHeader h;
+  h.kind = options_.kind;
+  h.log_id = log_id_;
+  h.number = 1;
+  h.first_lsn = 0;
+  h.salt = salt;
+  STRATA_RETURN_IF_ERROR(open_segment_for_append(
+      h, join_path(dir_, segment_file_name(1)), kSegmentHeaderSize));
+  segments_.emplace_back(1, 0);
+  end_lsn_ = 0;
+  report->created = true;
+  return Status();
+}
+
+Status LogWriter::Impl::write_start(uint64_t first_segment, Lsn first_lsn) {
+  StartRecord s;
+  s.kind = options_.kind;
+  s.log_id = log_id_;
+  s.first_segment = first_segment;
+  s.first_lsn = first_lsn;
+  return write_file_atomically(env_, dir_, kStartFileName, encode_start(s));
+}
+
+Status LogWriter::Impl::make_segment(uint64_t number, Lsn first_lsn,
+                                     uint32_t salt, uint32_t prev_salt) {
+  SegmentHeader h;
+  h.kind = options_.kind;
+  h.log_id = log_id_;
+  h.number = number;
+  h.first_lsn = first_lsn;
+  h.salt = salt;
+  h.prev_salt = prev_salt;
+  // Create, sync, rename, sync the directory: the segment exists durably,
+  // header and all, before anything is written into it.
+  return write_file_atomically(env_, dir_, segment_file_name(number),
+                               encode_segment_header(h));
+}
+
+Status LogWriter::Impl::open_segment_for_append(const SegmentHeader& header,
+                                                const std::string& path,
+                                                uint64_t size) {
+  STRATA_ASSIGN_OR_RETURN(auto file, env_->reopen_writable_file(path));
+  if (file->position() != size) {
+    return Status::corruption("segment " + path + " is " +
+                              std::to_string(file->position()) +
+                              " bytes, expected " + std::to_string(size));
+  }
+  seg_.header = header;
+  seg_.path = path;
+  seg_.file = std::shared_ptr<WritableFile>(std::move(file));
+  seg_.seed = segment_seed(header.log_id, header.number, header.salt);
+  seg_.size = size;
+  current_file_ = seg_.file;
+  return Status();
+}
+
+Status LogWriter::Impl::quarantine_tail(const std::string& path,
+                                        uint64_t number, uint64_t offset,
+                                        std::string_view bytes,
+                                        OpenReport* report) {
+  (void)path;
+  if (bytes.empty() || all_zero(bytes)) return Status();
+  std::string name = "quarantine-" + std::to_string(number) + "-" +
+                     std::to_string(offset) + ".bin";
+  STRATA_RETURN_IF_ERROR(write_file_atomically(env_, dir_, name, bytes));
+  report->quarantine_files.push_back(join_path(dir_, name));
+  return Status();
+}
+
+Status LogWriter::Impl::recover(OpenReport* report) {
+  LogReaderOptions ro;
+  ro.env = env_;
+  ro.recovery_mode = options_.recovery_mode;
+  ro.max_record_size = options_.max_record_size;
+  ro.check_kind = true;
+  ro.expected_kind = options_.kind;
+  LogReader::Impl scan(env_, dir_, ro);
+  STRATA_RETURN_IF_ERROR(scan.open());
+  LogRecord rec;
+  while (true) {
+    auto more = scan.next(&rec);
+    if (!more.ok()) {
+      report->problems = scan.problems_;
+      return more.status().with_context("cannot open " + dir_ +
+                                        " for writing");
+    }
+    if (!*more) break;
+    ++report->records;
+  }
+  report->problems = scan.problems_;
+  log_id_ = scan.log_id_;
+  auto& segs = scan.entries();
+  std::size_t stop = scan.stop_index();
+  uint64_t stop_offset = scan.stop_offset();
+
+  // A bad header at the stop point (PointInTime or Skip at the first
+  // segment): the log has nothing trustworthy to continue from.
+  while (stop > 0 && !segs[stop].header_status.ok()) {
+    --stop;
+    stop_offset = segs[stop].file_size;
+  }
+  if (!segs[stop].header_status.ok()) {
+    return Status::corruption("cannot open " + dir_ +
+                              " for writing: no segment with a valid header "
+                              "to continue from");
+  }
+
+  // Everything after the stop point: empty successors left by an
+  // interrupted rotation are kept (the first one) for finishing it; in
+  // PointInTime mode, files past a problem are set aside.
+  std::optional<std::size_t> successor;
+  for (std::size_t i = stop + 1; i < segs.size(); ++i) {
+    bool empty = segs[i].header_status.ok() &&
+                 segs[i].file_size <= kSegmentHeaderSize;
+    if (empty && !successor && i == stop + 1 &&
+        segs[i].header.number == segs[stop].number + 1 &&
+        segs[i].header.prev_salt == segs[stop].header.salt) {
+      successor = i;
+      continue;
+    }
+    if (options_.recovery_mode == RecoveryMode::kSkipAnyCorrupted && !empty) {
+      continue;  // skip mode read past it; leave it
+    }
+    std::string to = segs[i].path + ".quarantine";
+    STRATA_RETURN_IF_ERROR(env_->rename_file(segs[i].path, to));
+    report->quarantine_files.push_back(to);
+    report->truncated_bytes += segs[i].file_size;
+  }
+  if (!report->quarantine_files.empty()) {
+    STRATA_RETURN_IF_ERROR(env_->sync_dir(dir_));
+  }
+
+  SegmentEntry& last = segs[stop];
+  // Cut the tail of the stop segment back to the last valid unit.
+  if (!last.sealed || stop_offset < last.file_size) {
+    STRATA_ASSIGN_OR_RETURN(auto file,
+                            env_->new_random_access_file(last.path));
+    STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
+    if (size > stop_offset) {
+      std::string tail(static_cast<std::size_t>(size - stop_offset), '\0');
+      STRATA_ASSIGN_OR_RETURN(std::size_t got, file->read(stop_offset, tail));
+      tail.resize(got);
+      STRATA_RETURN_IF_ERROR(
+          quarantine_tail(last.path, last.number, stop_offset, tail, report));
+      STRATA_ASSIGN_OR_RETURN(auto w, env_->reopen_writable_file(last.path));
+      STRATA_RETURN_IF_ERROR(w->truncate(stop_offset));
+      STRATA_RETURN_IF_ERROR(w->fsync());
+      STRATA_RETURN_IF_ERROR(w->close());
+      report->truncated_bytes += size - stop_offset;
+      last.file_size = stop_offset;
+    }
+  }
+
+  for (std::size_t i = 0; i <= stop; ++i) {
+    if (segs[i].header_status.ok()) {
+      segments_.emplace_back(segs[i].number, segs[i].header.first_lsn);
+    }
+  }
+  end_lsn_ = lsn_at(last.header, last.file_size);
+
+  if (last.sealed && last.file_size == stop_offset) {
+    // The successor the seal names is missing (PointInTime or Skip got us
+    // here): recreate it empty so the chain goes on.
+    const SealPayload& seal = *last.seal;
+    STRATA_RETURN_IF_ERROR(make_segment(seal.next_number, seal.end_lsn,
+                                        seal.next_salt, last.header.salt));
+    SegmentHeader h = last.header;
+    h.number = seal.next_number;
+    h.first_lsn = seal.end_lsn;
+    h.salt = seal.next_salt;
+    h.prev_salt = last.header.salt;
+    segments_.emplace_back(h.number, h.first_lsn);
+    end_lsn_ = h.first_lsn;
+    return open_segment_for_append(
+        h, join_path(dir_, segment_file_name(h.number)), kSegmentHeaderSize);
+  }
+  STRATA_RETURN_IF_ERROR(
+      open_segment_for_append(last.header, last.path, last.file_size));
+  if (successor) {
+    const SegmentEntry& next = segs[*successor];
+    SealPayload seal;
+    seal.next_number = next.header.number;
+    seal.next_salt = next.header.salt;
+    seal.end_lsn = end_lsn_ + kSealRecordSize;
+    if (seal.end_lsn != next.header.first_lsn) {
+      // A power cut dropped bytes the rotation had counted on, so the
+      // successor's first LSN no longer fits: set it aside (it is empty)
+      // and go on in this segment; the next rotation makes a new one.
+      std::string to = next.path + ".quarantine";
+      STRATA_RETURN_IF_ERROR(env_->rename_file(next.path, to));
+      STRATA_RETURN_IF_ERROR(env_->sync_dir(dir_));
+      report->quarantine_files.push_back(to);
+      return Status();
+    }
+    // Finish the interrupted rotation: seal into the existing successor.
+    buf_.clear();
+    append_record(&buf_, seg_.seed, RecordType::kSeal, encode_seal(seal));
+    STRATA_RETURN_IF_ERROR(seg_.file->append(buf_));
+    STRATA_RETURN_IF_ERROR(seg_.file->sync());
+    buf_.clear();
+    segments_.emplace_back(next.header.number, next.header.first_lsn);
+    end_lsn_ = next.header.first_lsn;
+    report->rotation_completed = true;
+    return open_segment_for_append(next.header, next.path,
+                                   kSegmentHeaderSize);
+  }
+  return Status();
+}
+
+// ---------------------------------------------------------------- append
+
+Result<AppendResult> LogWriter::Impl::append(
+    std::span<const std::string_view> records, const AppendOptions& options,
+    std::span<Lsn> lsns) {
+  if (records.empty()) {
+    return Status::invalid_argument("append of an empty batch");
+  }
+  if (!lsns.empty() && lsns.size() != records.size()) {
+    return Status::invalid_argument("lsns must have one slot per record");
+  }
+  Waiter w;
+  w.records = records;
+  w.lsns = lsns;
+  w.sync = options.sync;
+  for (std::string_view r : records) {
+    if (r.size() > options_.max_record_size) {
+      return Status::invalid_argument(
+          "record of " + std::to_string(r.size()) +
+          " bytes exceeds the limit of " +
+          std::to_string(options_.max_record_size) + " bytes");
+    }
+    w.bytes += kRecordHeaderSize + r.size();
+  }
+
+  std::unique_lock<std::mutex> l(mu_);
+  if (closed_ || closing_) {
+    return Status::invalid_argument("append to a closed log");
+  }
+  if (!poisoned_.ok()) return poisoned_;
+  queue_.push_back(&w);
+  while (!w.done && &w != queue_.front()) w.cv.wait(l);
+  if (w.done) {
+    if (!w.status.ok()) return w.status;
+    return w.result;
+  }
+
+  // The leader: take every waiting batch, up to a byte budget.
+  std::vector<Waiter*> group;
+  std::size_t bytes = 0;
+  bool need_sync = options_.mode.is_strict();
+  for (Waiter* q : queue_) {
+    if (!group.empty() && bytes + q->bytes > kMaxGroupBytes) break;
+    group.push_back(q);
+    bytes += q->bytes;
+    need_sync = need_sync || q->sync;
+  }
+  Status s = poisoned_;
+  l.unlock();
+
+  Lsn group_end = 0;
+  uint64_t sync_micros = 0;
+  bool synced = false;
+  if (s.ok()) s = write_group(group);
+  if (s.ok()) {
+    group_end = group.back()->result.end_lsn;
+    if (need_sync) {
+      auto t0 = std::chrono::steady_clock::now();
+      s = seg_.file->sync();
+      sync_micros = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - t0)
+              .count());
+      synced = s.ok();
+    }
+  }
+
+  l.lock();
+  if (!s.ok()) {
+    poison_locked(s);
+  } else {
+    written_lsn_ = std::max(written_lsn_, group_end);
+    ++stats_.groups;
+    stats_.appends += group.size();
+    stats_.max_group_size = std::max<uint64_t>(stats_.max_group_size,
+                                               group.size());
+    ++stats_.group_size_histogram[bucket_of(group.size(),
+                                            stats_.group_size_histogram.size())];
+    if (synced) {
+      ++stats_.syncs;
+      ++stats_.sync_micros_histogram[bucket_of(
+          sync_micros, stats_.sync_micros_histogram.size())];
+      unsynced_appends_ = 0;
+      note_durable(group_end);
+    } else if (options_.mode.is_batched()) {
+      if (unsynced_appends_ == 0) {
+        oldest_unsynced_ = std::chrono::steady_clock::now();
+      }
+      unsynced_appends_ += group.size();
+      if (unsynced_appends_ >= options_.mode.batch_size()) {
+        syncer_cv_.notify_one();
+      }
+    }
+  }
+  for (Waiter* q : group) {
+    queue_.pop_front();
+    if (q != &w) {
+      q->status = s.ok() ? Status() : poisoned_;
+      q->done = true;
+      q->cv.notify_one();
+    }
+  }
+  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  if (!s.ok()) return poisoned_;
+  return w.result;
+}
+
+Status LogWriter::Impl::write_group(std::span<Waiter*> group) {
+  buf_.clear();
+  uint64_t bytes = 0;
+  uint64_t records = 0;
+  for (Waiter* w : group) {
+    // A batch never spans two segments.
+    uint64_t pending = seg_.size + buf_.size();
+    if (pending > kSegmentHeaderSize &&
+        pending + w->bytes > options_.segment_size) {
+      STRATA_RETURN_IF_ERROR(flush_buffer());
+      STRATA_RETURN_IF_ERROR(rotate());
+    }
+    std::size_t n = w->records.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      RecordType type = n == 1          ? RecordType::kFull
+                        : i == 0        ? RecordType::kFirst
+                        : i + 1 == n    ? RecordType::kLast
+                                        : RecordType::kMiddle;
+      Lsn lsn = lsn_at(seg_.header, seg_.size + buf_.size());
+      if (i == 0) w->result.first_lsn = lsn;
+      w->result.last_lsn = lsn;
+      if (!w->lsns.empty()) w->lsns[i] = lsn;
+      append_record(&buf_, seg_.seed, type, w->records[i]);
+    }
+    w->result.end_lsn = lsn_at(seg_.header, seg_.size + buf_.size());
+    bytes += w->bytes;
+    records += n;
+  }
+  STRATA_RETURN_IF_ERROR(flush_buffer());
+  std::lock_guard<std::mutex> l(mu_);
+  end_lsn_ = group.back()->result.end_lsn;
+  stats_.records += records;
+  stats_.bytes += bytes;
+  return Status();
+}
+
+Status LogWriter::Impl::flush_buffer() {
+  if (buf_.empty()) return Status();
+  Status s = seg_.file->append(buf_);
+  if (!s.ok()) return s.with_context("append to " + seg_.path);
+  seg_.size += buf_.size();
+  buf_.clear();
+  return Status();
+}
+
+Status LogWriter::Impl::rotate() {
+  uint64_t number = seg_.header.number + 1;
+  uint32_t salt = random_salt();
+  Lsn seal_lsn = lsn_at(seg_.header, seg_.size);
+  Lsn next_first = seal_lsn + kSealRecordSize;
+  // 1. The successor exists durably before the seal names it.
+  STRATA_RETURN_IF_ERROR(
+      make_segment(number, next_first, salt, seg_.header.salt));
+  // 2. Seal the full segment and make all of it durable.
+  SealPayload seal;
+  seal.next_number = number;
+  seal.next_salt = salt;
+  seal.end_lsn = next_first;
+  std::string rec;
+  append_record(&rec, seg_.seed, RecordType::kSeal, encode_seal(seal));
+  Status s = seg_.file->append(rec);
+  if (s.ok()) s = seg_.file->sync();
+  if (!s.ok()) return s.with_context("sealing " + seg_.path);
+  seg_.size += rec.size();
+  // 3. Continue in the successor.
+  SegmentHeader h = seg_.header;
+  h.number = number;
+  h.first_lsn = next_first;
+  h.salt = salt;
+  h.prev_salt = seg_.header.salt;
+  std::string path = join_path(dir_, segment_file_name(number));
+  STRATA_ASSIGN_OR_RETURN(auto file, env_->reopen_writable_file(path));
+  std::lock_guard<std::mutex> l(mu_);
+  segments_.emplace_back(number, next_first);
+  ++stats_.rotations;
+  ++stats_.syncs;
+  note_durable(next_first);
+  written_lsn_ = std::max(written_lsn_, next_first);
+  seg_.header = h;
+  seg_.path = path;
+  seg_.file = std::shared_ptr<WritableFile>(std::move(file));
+  seg_.seed = segment_seed(h.log_id, h.number, h.salt);
+  seg_.size = kSegmentHeaderSize;
+  current_file_ = seg_.file;
+  return Status();
+}
+
+// ---------------------------------------------------------------- sync
+
+void LogWriter::Impl::poison_locked(const Status& s) {
+  if (poisoned_.ok()) {
+    poisoned_ = Status::io_error(
+        "the log at " + dir_ +
+        " failed a write or sync and must be reopened: " + s.to_string());
+  }
+  durable_cv_.notify_all();
+}
+
+void LogWriter::Impl::note_durable(Lsn lsn) {
+  Lsn cur = durable_lsn_.load();
+  while (cur < lsn && !durable_lsn_.compare_exchange_weak(cur, lsn)) {
+  }
+  durable_cv_.notify_all();
+}
+
+Status LogWriter::Impl::sync() {
+  std::unique_lock<std::mutex> l(mu_);
+  if (!poisoned_.ok()) return poisoned_;
+  if (closed_) return Status::invalid_argument("sync of a closed log");
+  std::shared_ptr<WritableFile> file = current_file_;
+  Lsn target = written_lsn_;
+  if (durable_lsn_.load() >= target) return Status();
+  uint64_t appends = unsynced_appends_;
+  l.unlock();
+  auto t0 = std::chrono::steady_clock::now();
+  Status s = file->sync();
+  auto micros = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t0)
+          .count());
+  l.lock();
+  if (!s.ok()) {
+    poison_locked(s.with_context("sync of " + dir_));
+    return poisoned_;
+  }
+  ++stats_.syncs;
+  ++stats_.sync_micros_histogram[bucket_of(
+      micros, stats_.sync_micros_histogram.size())];
+  unsynced_appends_ -= std::min(unsynced_appends_, appends);
+  note_durable(target);
+  return Status();
+}
+
+Status LogWriter::Impl::wait_durable(Lsn lsn) {
+  {
+    std::unique_lock<std::mutex> l(mu_);
+    if (lsn > end_lsn_) {
+      return Status::invalid_argument("wait_durable(" + std::to_string(lsn) +
+                                      ") is past the end of the log (" +
+                                      std::to_string(end_lsn_) + ")");
+    }
+    if (durable_lsn_.load() >= lsn) return Status();
+    if (!poisoned_.ok()) return poisoned_;
+  }
+  // Waiting for the Batched syncer would also do; syncing now is sooner.
+  return sync();
+}
+
+void LogWriter::Impl::syncer_loop() {
+  const auto interval =
+      std::chrono::milliseconds(options_.mode.interval_ms());
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stop_syncer_) {
+    if (unsynced_appends_ == 0) {
+      syncer_cv_.wait(l);
+      continue;
+    }
+    auto deadline = oldest_unsynced_ + interval;
+    if (unsynced_appends_ < options_.mode.batch_size() &&
+        std::chrono::steady_clock::now() < deadline) {
+      syncer_cv_.wait_until(l, deadline);
+      continue;
+    }
+    if (!poisoned_.ok()) {
+      syncer_cv_.wait(l);
+      continue;
+    }
+    l.unlock();
+    (void)sync();  // a failure poisons the writer
+    l.lock();
+  }
+}
+
+// ---------------------------------------------------------------- retire
+
+Result<uint64_t> LogWriter::Impl::remove_segments_before(Lsn lsn) {
+  std::vector<uint64_t> doomed;
+  uint64_t first_kept = 0;
+  Lsn first_kept_lsn = 0;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (closed_) return Status::invalid_argument("retire on a closed log");
+    // Segment i may go when the next segment starts at or below lsn; the
+    // last (current) segment never goes.
+    std::size_t keep_from = 0;
+    for (std::size_t i = 0; i + 1 < segments_.size(); ++i) {
+      if (segments_[i + 1].second <= lsn) keep_from = i + 1;
+    }
+    if (keep_from == 0) return uint64_t{0};
+    for (std::size_t i = 0; i < keep_from; ++i) {
+      doomed.push_back(segments_[i].first);
+    }
+    first_kept = segments_[keep_from].first;
+    first_kept_lsn = segments_[keep_from].second;
+  }
+  // START moves first, so a crash part way leaves only files a reader
+  // already ignores.
+  STRATA_RETURN_IF_ERROR(write_start(first_kept, first_kept_lsn));
+  for (uint64_t n : doomed) {
+    STRATA_RETURN_IF_ERROR(
+        env_->remove_file(join_path(dir_, segment_file_name(n))));
+  }
+  STRATA_RETURN_IF_ERROR(env_->sync_dir(dir_));
+  std::lock_guard<std::mutex> l(mu_);
+  segments_.erase(segments_.begin(),
+                  segments_.begin() + static_cast<std::ptrdiff_t>(doomed.size()));
+  return static_cast<uint64_t>(doomed.size());
+}
+
+// ---------------------------------------------------------------- close
+
+Status LogWriter::Impl::close() {
+  std::unique_lock<std::mutex> l(mu_);
+  if (closed_ || closing_) return Status();
+  closing_ = true;
+  // Let queued appends finish first.
+  while (!queue_.empty()) {
+    l.unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+    l.lock();
+  }
+  stop_syncer_ = true;
+  syncer_cv_.notify_all();
+  l.unlock();
+  if (syncer_.joinable()) syncer_.join();
+  Status s;
+  if (!options_.mode.is_none()) s = sync();
+  l.lock();
+  closed_ = true;
+  if (s.ok() && seg_.file) {
+    s = poisoned_.ok() ? Status() : poisoned_;
+  }
+  current_file_.reset();
+  l.unlock();
+  if (seg_.file) {
+    Status c = seg_.file->close();
+    if (s.ok()) s = c;
+    seg_.file.reset();
+  }
+  lock_.reset();
+  return s;
+}
+
+// ---------------------------------------------------------------- LogWriter
+
+LogWriter::LogWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogWriter::~LogWriter() = default;
+
+Result<std::unique_ptr<LogWriter>> LogWriter::open(
+    const std::string& dir, const LogWriterOptions& options,
+    OpenReport* report) {
+  Env* env = options.env != nullptr ? options.env : Env::posix();
+  auto impl = std::make_unique<Impl>(env, dir, options);
+  STRATA_RETURN_IF_ERROR(impl->open(report));
+  return std::unique_ptr<LogWriter>(new LogWriter(std::move(impl)));
+}
+
+Result<AppendResult> LogWriter::append(
+    std::span<const std::string_view> records, const AppendOptions& options,
+    std::span<Lsn> lsns) {
+  return impl_->append(records, options, lsns);
+}
+
+Result<AppendResult> LogWriter::append(std::string_view record,
+                                       const AppendOptions& options) {
+  return impl_->append(std::span<const std::string_view>(&record, 1), options,
+                       {});
+}
+
+Status LogWriter::sync() { return impl_->sync(); }
+Lsn LogWriter::durable_lsn() const { return impl_->durable_lsn(); }
+Status LogWriter::wait_durable(Lsn lsn) { return impl_->wait_durable(lsn); }
+Lsn LogWriter::end_lsn() const { return impl_->end_lsn(); }
+Result<uint64_t> LogWriter::remove_segments_before(Lsn lsn) {
+  return impl_->remove_segments_before(lsn);
+}
+Status LogWriter::close() { return impl_->close(); }
+LogWriterStats LogWriter::stats() const { return impl_->stats(); }
+const std::string& LogWriter::dir() const { return impl_->dir(); }
+const LogWriterOptions& LogWriter::options() const { return impl_->options(); }
+const std::array<uint8_t, 16>& LogWriter::log_id() const {
+  return impl_->log_id();
+}
+Status LogWriter::poisoned() const { return impl_->poisoned(); }
+
+}  // namespace strata::durability::log
