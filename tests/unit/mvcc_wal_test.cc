@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <atomic>
 #include <thread>
 
@@ -234,6 +235,38 @@ TEST_F(MvccWalTest, ReadDuringConcurrentAppendsSeesOnlyWholeEntries) {
   }
   stop = true;
   writer.join();
+}
+
+// The same path on the real file system (Env::posix()).
+TEST(MvccWalPosix, AppendReopenReplayOnDisk) {
+  char tmpl[] = "/tmp/mvcc_wal_test_XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string dir = std::string(tmpl) + "/wal";
+  const RunId run = testing::test_run(1);
+  const Namespace ns = Namespace::for_run(run);
+  {
+    WalOptions o;
+    o.mode = DurabilityMode::strict();
+    auto wal = WAL::open(dir, o);
+    ASSERT_TRUE(wal.ok()) << wal.status().to_string();
+    std::vector<WALEntry> t = {BeginTxn{1, run, 5},
+                               Write{run, Key::new_kv(ns, "a"), Value::integer(1), 1},
+                               CommitTxn{1, run}};
+    ASSERT_TRUE((*wal)->append_transaction(t).ok());
+  }
+  {
+    auto wal = WAL::open(dir, WalOptions{});
+    ASSERT_TRUE(wal.ok()) << wal.status().to_string();
+    ASSERT_TRUE((*wal)->append(BeginTxn{2, run, 6}).ok());  // left incomplete
+  }
+  MvccStore store;
+  auto s = replay_wal(dir, &store);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(s->txns_applied, 1u);
+  EXPECT_EQ(s->incomplete_txns, 1u);
+  EXPECT_EQ(store.get(Key::new_kv(ns, "a"))->value, Value::integer(1));
+  std::string cmd = "rm -rf " + std::string(tmpl);
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
 }
 
 }  // namespace
