@@ -1,0 +1,138 @@
+// EntryStream: batch-wise decoding of an MVCC log (see entry_stream.h).
+
+#include "mvcc/entry_stream.h"
+
+#include <algorithm>
+
+#include "strata/durability/mvcc/entry_codec.h"
+
+namespace strata::durability::mvcc::internal {
+namespace {
+
+// The core's record header: masked CRC, length, type.
+constexpr uint64_t kRecordHeaderSize = 9;
+constexpr uint8_t kCheckpointTypeByte =
+    static_cast<uint8_t>(WalEntryKind::kCheckpoint);
+
+}  // namespace
+
+Result<std::unique_ptr<EntryStream>> EntryStream::open(
+    const std::string& dir, const EntryStreamOptions& options) {
+  log::LogReaderOptions ro;
+  ro.env = options.env;
+  ro.start_lsn = options.start_lsn;
+  ro.recovery_mode = options.mode;
+  ro.max_record_size = options.max_record_size;
+  ro.check_kind = true;
+  ro.expected_kind = log::LogKind::kMvcc;
+  auto reader = log::LogReader::open(dir, ro);
+  if (!reader.ok()) return std::move(reader).status();
+  return std::unique_ptr<EntryStream>(
+      new EntryStream(std::move(reader).value(), options));
+}
+
+std::string EntryStream::segment_file(uint64_t segment) const {
+  for (const auto& s : reader_->segments()) {
+    if (s.number == segment) return s.file;
+  }
+  return std::string();
+}
+
+Result<bool> EntryStream::next_batch(std::vector<StreamEntry>* batch) {
+  batch->clear();
+  if (done_) return false;
+  bool poisoned = false;  // a record of this batch did not decode
+  log::LogRecord rec;
+  while (true) {
+    auto more = reader_->next(&rec);
+    if (!more.ok()) {
+      done_ = true;
+      return std::move(more).status();
+    }
+    if (!*more) {
+      done_ = true;
+      // The reader hands out whole batches only, so nothing is pending.
+      return !batch->empty();
+    }
+    if (past_limit(rec.lsn)) {
+      done_ = true;
+      return !batch->empty();
+    }
+    const log::Lsn next_lsn = rec.lsn + kRecordHeaderSize + rec.payload.size();
+    StreamEntry e;
+    e.lsn = rec.lsn;
+    e.next_lsn = next_lsn;
+    const bool decode =
+        !options_.checkpoints_only ||
+        (rec.payload.size() >= 2 &&
+         static_cast<uint8_t>(rec.payload[1]) == kCheckpointTypeByte);
+    if (decode) {
+      auto d = decode_entry(rec.payload);
+      if (d.ok()) {
+        e.entry = std::move(d).value();
+      } else {
+        log::LogProblem p;
+        p.kind = log::ProblemKind::kCorruption;
+        p.segment = rec.segment;
+        p.offset = rec.offset;
+        p.length = kRecordHeaderSize + rec.payload.size();
+        p.lsn = rec.lsn;
+        p.file = segment_file(rec.segment);
+        p.reason = "entry decode: " + d.status().to_string() +
+                   " (the record's batch is dropped whole)";
+        decode_problems_.push_back(p);
+        if (options_.mode == log::RecoveryMode::kPointInTime) {
+          // The log ends before this batch: what came before is kept.
+          done_ = true;
+          batch->clear();
+          return false;
+        }
+        if (options_.mode != log::RecoveryMode::kSkipAnyCorrupted) {
+          done_ = true;
+          return d.status().with_context("mvcc log " + p.file + " LSN " +
+                                         std::to_string(rec.lsn));
+        }
+        poisoned = true;
+        batch->clear();
+      }
+    } else {
+      e.skipped_decode = true;
+    }
+    if (!poisoned) batch->push_back(std::move(e));
+    if (!poisoned || rec.last_in_batch) end_lsn_ = next_lsn;
+    if (rec.last_in_batch) {
+      if (poisoned) {
+        // Skip the whole batch and go on with the next one.
+        batch->clear();
+        poisoned = false;
+        continue;
+      }
+      return true;
+    }
+  }
+}
+
+std::vector<log::LogProblem> EntryStream::problems() const {
+  std::vector<log::LogProblem> out;
+  for (const auto& p : reader_->problems()) {
+    if (past_limit(p.lsn)) continue;
+    out.push_back(p);
+  }
+  out.insert(out.end(), decode_problems_.begin(), decode_problems_.end());
+  std::stable_sort(out.begin(), out.end(),
+                   [](const log::LogProblem& a, const log::LogProblem& b) {
+                     return a.lsn < b.lsn;
+                   });
+  return out;
+}
+
+uint64_t EntryStream::corrupted_entries() const {
+  uint64_t n = decode_problems_.size();
+  for (const auto& p : reader_->problems()) {
+    if (past_limit(p.lsn)) continue;
+    if (p.kind == log::ProblemKind::kCorruption) ++n;
+  }
+  return n;
+}
+
+}  // namespace strata::durability::mvcc::internal

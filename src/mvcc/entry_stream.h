@@ -1,0 +1,82 @@
+// EntryStream: reads an MVCC log directory batch by batch through the core
+// LogReader and decodes each record as a WALEntry. Internal; shared by
+// WAL::read_entries*, find_last_checkpoint and replay_wal.
+//
+// A record that passes the core's checks but does not decode poisons its
+// whole batch (a transaction is one batch, so dropping part of it would
+// break atomicity): the recovery mode decides whether that is an error,
+// the end of the log (kPointInTime) or a skipped batch (kSkipAnyCorrupted).
+
+#ifndef STRATA_DURABILITY_SRC_MVCC_ENTRY_STREAM_H_
+#define STRATA_DURABILITY_SRC_MVCC_ENTRY_STREAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "strata/durability/env.h"
+#include "strata/durability/log/log_reader.h"
+#include "strata/durability/mvcc/wal.h"
+
+namespace strata::durability::mvcc::internal {
+
+struct EntryStreamOptions {
+  Env* env = nullptr;
+  log::Lsn start_lsn = 0;
+  log::RecoveryMode mode = log::RecoveryMode::kTolerateCorruptedTail;
+  std::size_t max_record_size = log::kDefaultMaxRecordSize;
+  // Stop before the first record whose LSN is >= limit; problems found at
+  // or past it are not reported (they belong to bytes not yet written when
+  // the caller took its limit, or to a part of the log it asked not to
+  // read).
+  std::optional<log::Lsn> limit;
+  // Decode only Checkpoint records; others are returned with `entry` left
+  // default and `skipped_decode` set. For scans that look for checkpoints.
+  bool checkpoints_only = false;
+};
+
+struct StreamEntry {
+  log::Lsn lsn = 0;
+  log::Lsn next_lsn = 0;  // just past the record
+  WALEntry entry;
+  bool skipped_decode = false;
+};
+
+class EntryStream {
+ public:
+  static Result<std::unique_ptr<EntryStream>> open(
+      const std::string& dir, const EntryStreamOptions& options);
+
+  // The next batch of entries (a whole batch, or the part of it below the
+  // limit). False at the end of the log.
+  Result<bool> next_batch(std::vector<StreamEntry>* batch);
+
+  // Every problem found so far, in LSN order: the reader's and the
+  // undecodable records'.
+  std::vector<log::LogProblem> problems() const;
+  uint64_t corrupted_entries() const;
+  uint64_t bytes_read() const { return reader_->bytes_read(); }
+  log::Lsn end_lsn() const { return end_lsn_; }
+  log::Lsn log_start_lsn() const { return reader_->start_lsn(); }
+
+ private:
+  EntryStream(std::unique_ptr<log::LogReader> reader,
+              const EntryStreamOptions& options)
+      : reader_(std::move(reader)), options_(options) {}
+  bool past_limit(log::Lsn lsn) const {
+    return options_.limit.has_value() && lsn >= *options_.limit;
+  }
+  std::string segment_file(uint64_t segment) const;
+
+  std::unique_ptr<log::LogReader> reader_;
+  EntryStreamOptions options_;
+  std::vector<log::LogProblem> decode_problems_;
+  log::Lsn end_lsn_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace strata::durability::mvcc::internal
+
+#endif  // STRATA_DURABILITY_SRC_MVCC_ENTRY_STREAM_H_
