@@ -335,9 +335,22 @@ void LogReader::Impl::step() {
   std::string_view rest(data_.data() + pos_, data_.size() - pos_);
   ParsedRecord rec;
   std::string reason;
-  if (parse_record(rest, seed_, options_.max_record_size, &rec, &reason) ==
+  if (parse_record(rest, seed_, kMaxRecordSizeLimit, &rec, &reason) ==
       ParseResult::kInvalid) {
     handle_damage(pos_, reason);
+    return;
+  }
+  if (rec.length > options_.max_record_size) {
+    // A valid record, only larger than this reader accepts: never mistake
+    // it for a torn tail (a writer would cut it off).
+    LogProblem p = make_problem(
+        ProblemKind::kCorruption, idx_, pos_, rec.total_size,
+        "record of " + std::to_string(rec.length) +
+            " bytes exceeds this reader's limit of " +
+            std::to_string(options_.max_record_size) + " bytes");
+    stop_at(idx_, pos_);
+    if (raise(std::move(p)) == Next::kStop) return;
+    pos_ += rec.total_size;
     return;
   }
   auto type = static_cast<RecordType>(rec.type);
@@ -355,8 +368,13 @@ void LogReader::Impl::step() {
         std::string_view more(data_.data() + at, data_.size() - at);
         ParsedRecord part;
         std::string why;
-        bool ok = parse_record(more, seed_, options_.max_record_size, &part,
+        bool ok = parse_record(more, seed_, kMaxRecordSizeLimit, &part,
                                &why) == ParseResult::kValid;
+        if (ok && part.length > options_.max_record_size) {
+          ok = false;
+          why = "record of " + std::to_string(part.length) +
+                " bytes exceeds this reader's limit";
+        }
         if (ok && part.type != static_cast<uint8_t>(RecordType::kMiddle) &&
             part.type != static_cast<uint8_t>(RecordType::kLast)) {
           ok = false;
@@ -470,7 +488,7 @@ bool LogReader::Impl::later_segments_hold_data(std::size_t after) const {
     if (!file.ok()) return true;
     std::string buf(static_cast<std::size_t>(
                         std::min<uint64_t>(e.file_size - kSegmentHeaderSize,
-                                           options_.max_record_size +
+                                           kMaxRecordSizeLimit +
                                                kRecordHeaderSize)),
                     '\0');
     auto got = (*file)->read(kSegmentHeaderSize, buf);
@@ -479,7 +497,7 @@ bool LogReader::Impl::later_segments_hold_data(std::size_t after) const {
     ParsedRecord rec;
     uint32_t seed =
         segment_seed(e.header.log_id, e.header.number, e.header.salt);
-    if (parse_record(buf, seed, options_.max_record_size, &rec, nullptr) ==
+    if (parse_record(buf, seed, kMaxRecordSizeLimit, &rec, nullptr) ==
         ParseResult::kValid) {
       return true;
     }
@@ -493,7 +511,7 @@ uint64_t LogReader::Impl::find_next_unit(uint64_t from) const {
     if (!starts_unit(type)) continue;
     std::string_view rest(data_.data() + at, data_.size() - at);
     ParsedRecord rec;
-    if (parse_record(rest, seed_, options_.max_record_size, &rec, nullptr) ==
+    if (parse_record(rest, seed_, kMaxRecordSizeLimit, &rec, nullptr) ==
         ParseResult::kValid) {
       return at;
     }

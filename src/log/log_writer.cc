@@ -526,11 +526,12 @@ Result<AppendResult> LogWriter::Impl::append(
       unsynced_appends_ = 0;
       note_durable(group_end);
     } else if (options_.mode.is_batched()) {
-      if (unsynced_appends_ == 0) {
-        oldest_unsynced_ = std::chrono::steady_clock::now();
-      }
+      bool first = unsynced_appends_ == 0;
+      if (first) oldest_unsynced_ = std::chrono::steady_clock::now();
       unsynced_appends_ += group.size();
-      if (unsynced_appends_ >= options_.mode.batch_size()) {
+      // The syncer sleeps without a deadline while nothing is pending: wake
+      // it to start the interval, and again once a batch is full.
+      if (first || unsynced_appends_ >= options_.mode.batch_size()) {
         syncer_cv_.notify_one();
       }
     }

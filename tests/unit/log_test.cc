@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "support/log_test_util.h"
 #include "util/coding.h"
@@ -499,6 +500,31 @@ TEST_F(LogDamageTest, UnknownRequiredRecordTypeIsAnError) {
             std::string::npos);
 }
 
+TEST_F(LogDamageTest, RecordPastTheReadersLimitIsAnErrorNotATornTail) {
+  auto w = open_writer(options());
+  ASSERT_TRUE(w->append(std::string(1000, 'b')).ok());
+  ASSERT_TRUE(w->close().ok());
+  std::string seg = must_read(env_.get(), segment_path(dir_, 1));
+  LogReaderOptions ro;
+  ro.env = env_.get();
+  ro.max_record_size = 500;
+  auto reader = LogReader::open(dir_, ro);
+  ASSERT_TRUE(reader.ok());
+  LogRecord rec;
+  auto more = (*reader)->next(&rec);
+  ASSERT_FALSE(more.ok());
+  ASSERT_EQ((*reader)->problems().size(), 1U);
+  EXPECT_EQ((*reader)->problems()[0].kind, ProblemKind::kCorruption);
+  EXPECT_NE((*reader)->problems()[0].reason.find("exceeds this reader's limit"),
+            std::string::npos);
+  // A writer with the smaller limit refuses to open rather than cut it off.
+  auto o = options();
+  o.max_record_size = 500;
+  auto small = LogWriter::open(dir_, o);
+  EXPECT_TRUE(small.status().is_corruption()) << small.status().to_string();
+  EXPECT_EQ(must_read(env_.get(), segment_path(dir_, 1)), seg);
+}
+
 // ---------------------------------------------------------------- open
 
 TEST_F(LogDamageTest, TornTailIsTruncatedOnOpenAndLaterAppendsAreReadable) {
@@ -647,6 +673,15 @@ TEST_F(LogTest, BatchedModeSyncsAnIdleLogWithinTheInterval) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_GE(w->durable_lsn(), r->end_lsn);
+  // Idle long enough for the syncer to sleep with nothing pending; a single
+  // later append must still be synced within the interval.
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  auto later = w->append("y");
+  ASSERT_TRUE(later.ok());
+  for (int i = 0; i < 200 && w->durable_lsn() < later->end_lsn; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GE(w->durable_lsn(), later->end_lsn);
 }
 
 TEST_F(LogTest, BatchedModeSyncsAfterBatchSizeAppends) {

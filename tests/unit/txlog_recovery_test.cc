@@ -530,13 +530,14 @@ TEST_F(TxlogRecovery, ReaderWithASmallerPayloadLimitReportsLargeEntries) {
   RecoveryOptions o = recovery_options(RecoveryOptions::permissive());
   o.max_payload_size = 1000;
   auto out = RecoveryEngine::replay_wal_committed(dir_, 0, o);
-  // The core refuses the oversized record before the entry is decoded. At
-  // the end of the log the core classifies it as a torn tail; either way it
-  // is reported with the limit, never returned.
+  // The core refuses the oversized record before the entry is decoded. It
+  // is a valid record, so it is reported as corruption with the limit (never
+  // as a torn tail, which a writer would cut off), and never returned.
   ASSERT_TRUE(out.ok()) << out.status().to_string();
   EXPECT_TRUE(out->transactions.empty());
   ASSERT_FALSE(out->result.problems.empty());
-  EXPECT_NE(out->result.problems[0].reason.find("exceeds the limit"),
+  EXPECT_EQ(out->result.problems[0].kind, log::ProblemKind::kCorruption);
+  EXPECT_NE(out->result.problems[0].reason.find("exceeds this reader's limit"),
             std::string::npos)
       << out->result.problems[0].to_string();
   ReplayOutput full = replay();
