@@ -117,7 +117,9 @@ class MemFileLock final : public FileLock {
  public:
   MemFileLock(std::string path, std::string key,
               std::shared_ptr<MemState> state)
-      : path_(std::move(path)), key_(std::move(key)), state_(std::move(state)) {}
+      : path_(std::move(path)),
+        key_(std::move(key)),
+        state_(std::move(state)) {}
   ~MemFileLock() override {
     std::lock_guard<std::mutex> l(state_->mu);
     state_->locks.erase(key_);
@@ -186,7 +188,8 @@ class MemEnv final : public Env {
     std::string d = normalize_path(dir);
     std::lock_guard<std::mutex> l(s_->mu);
     if (s_->dirs.count(d) == 0) {
-      if (s_->files.count(d) > 0) return Status::from_errno("list_dir", dir, ENOTDIR);
+      if (s_->files.count(d) > 0)
+        return Status::from_errno("list_dir", dir, ENOTDIR);
       return not_found("list_dir", dir);
     }
     // Both tables are sorted maps, but merging them keeps no useful order
@@ -208,7 +211,8 @@ class MemEnv final : public Env {
     std::string d = normalize_path(dir);
     std::lock_guard<std::mutex> l(s_->mu);
     if (s_->dirs.count(d) > 0) return Status::ok_status();
-    if (s_->files.count(d) > 0) return Status::from_errno("create_dir", dir, EEXIST);
+    if (s_->files.count(d) > 0)
+      return Status::from_errno("create_dir", dir, EEXIST);
     if (d.empty()) return not_found("create_dir", dir);
     if (s_->dirs.count(parent_dir(d)) == 0) {
       return not_found("create_dir (parent directory)", dir);
@@ -221,10 +225,12 @@ class MemEnv final : public Env {
     std::string d = normalize_path(dir);
     std::lock_guard<std::mutex> l(s_->mu);
     if (s_->dirs.count(d) == 0) {
-      if (s_->files.count(d) > 0) return Status::from_errno("remove_dir", dir, ENOTDIR);
+      if (s_->files.count(d) > 0)
+        return Status::from_errno("remove_dir", dir, ENOTDIR);
       return not_found("remove_dir", dir);
     }
-    if (d == "/" || d == ".") return Status::from_errno("remove_dir", dir, EBUSY);
+    if (d == "/" || d == ".")
+      return Status::from_errno("remove_dir", dir, EBUSY);
     if (has_children_locked(d)) {
       return Status::from_errno("remove_dir", dir, ENOTEMPTY);
     }
@@ -236,7 +242,8 @@ class MemEnv final : public Env {
     std::string p = normalize_path(path);
     std::lock_guard<std::mutex> l(s_->mu);
     if (s_->files.erase(p) > 0) return Status::ok_status();
-    if (s_->dirs.count(p) > 0) return Status::from_errno("remove_file", path, EISDIR);
+    if (s_->dirs.count(p) > 0)
+      return Status::from_errno("remove_file", path, EISDIR);
     return not_found("remove_file", path);
   }
 
@@ -250,11 +257,13 @@ class MemEnv final : public Env {
       if (s_->dirs.count(f) > 0) {
         return Status::not_supported(
             "rename_file: renaming directories is not supported by the "
-            "in-memory Env: " + both);
+            "in-memory Env: " +
+            both);
       }
       return not_found("rename_file", both);
     }
-    if (s_->dirs.count(t) > 0) return Status::from_errno("rename_file", both, EISDIR);
+    if (s_->dirs.count(t) > 0)
+      return Status::from_errno("rename_file", both, EISDIR);
     if (s_->dirs.count(parent_dir(t)) == 0) {
       return not_found("rename_file (target directory)", both);
     }

@@ -184,8 +184,8 @@ class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> new_writable_file(
       const std::string& path) override {
-    int fd = open_retrying(path.c_str(),
-                           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
+    int fd =
+        open_retrying(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC);
     if (fd < 0) return posix_error("new_writable_file (open)", path, errno);
     return std::unique_ptr<WritableFile>(
         std::make_unique<PosixWritableFile>(path, fd, 0));
@@ -303,7 +303,8 @@ class PosixEnv final : public Env {
     int fd = open_retrying(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return posix_error("sync_dir (open)", dir, errno);
     Status s;
-    if (::fsync(fd) != 0) s = Status::from_errno("sync_dir (fsync)", dir, errno);
+    if (::fsync(fd) != 0)
+      s = Status::from_errno("sync_dir (fsync)", dir, errno);
     ::close(fd);
     return s;
   }

@@ -363,7 +363,8 @@ FaultInjectionEnv::FaultInjectionEnv(Env* base)
     : EnvWrapper(base), base_(base) {}
 
 FaultInjectionEnv::FaultInjectionEnv(std::unique_ptr<Env> base)
-    : EnvWrapper(base.get()), owned_base_(std::move(base)),
+    : EnvWrapper(base.get()),
+      owned_base_(std::move(base)),
       base_(owned_base_.get()) {}
 
 FaultInjectionEnv::~FaultInjectionEnv() {
@@ -471,9 +472,8 @@ Status FaultInjectionEnv::simulate_power_cut(const PowerCutOptions& options) {
       const FileState& f = *files_.at(id);
       const std::string& bytes =
           options.drop_unsynced_data ? f.durable : f.current;
-      STRATA_RETURN_IF_ERROR(
-          write_base_file_locked(join_path(dir, name), bytes)
-              .with_context("simulate_power_cut"));
+      STRATA_RETURN_IF_ERROR(write_base_file_locked(join_path(dir, name), bytes)
+                                 .with_context("simulate_power_cut"));
       // A rename across two directories of which only one was synced can
       // leave one identity under two names; after the cut they are two
       // separate files, so the second gets an identity of its own.
@@ -879,8 +879,8 @@ std::string describe(const EnvOp& op) {
   if (!op.path.empty()) out += " " + op.path;
   if (!op.path2.empty()) out += " -> " + op.path2;
   if (op.type == EnvOp::Type::kAppend) {
-    out += " @" + std::to_string(op.size) + " +" +
-           std::to_string(op.data.size());
+    out +=
+        " @" + std::to_string(op.size) + " +" + std::to_string(op.data.size());
   } else if (op.type == EnvOp::Type::kTruncate) {
     out += " to " + std::to_string(op.size);
   }
@@ -1001,8 +1001,8 @@ Result<std::unique_ptr<Env>> materialize_crash_state(
   PowerCutOptions cut;
   cut.drop_unsynced_data = opts.drop_unsynced_data;
   cut.drop_unsynced_dir_ops = opts.drop_unsynced_dir_ops;
-  STRATA_RETURN_IF_ERROR(env->simulate_power_cut(cut).with_context(
-      "materialize_crash_state"));
+  STRATA_RETURN_IF_ERROR(
+      env->simulate_power_cut(cut).with_context("materialize_crash_state"));
   open.clear();
   return std::unique_ptr<Env>(std::move(env));
 }

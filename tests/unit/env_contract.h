@@ -161,8 +161,7 @@ TEST_P(EnvContractTest, TruncateSetsSizeAndPosition) {
   // Growing fills with zeros, as ftruncate does.
   ASSERT_TRUE((*w)->truncate(8).ok());
   EXPECT_EQ((*w)->position(), 8U);
-  EXPECT_EQ(contract_read_all(env_, path("a")),
-            std::string("0123xy\0\0", 8));
+  EXPECT_EQ(contract_read_all(env_, path("a")), std::string("0123xy\0\0", 8));
   ASSERT_TRUE((*w)->close().ok());
 }
 

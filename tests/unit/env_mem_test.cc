@@ -17,8 +17,7 @@ EnvUnderTest mem_env() {
   return t;
 }
 
-INSTANTIATE_TEST_SUITE_P(Mem, EnvContractTest,
-                         ::testing::Values(&mem_env),
+INSTANTIATE_TEST_SUITE_P(Mem, EnvContractTest, ::testing::Values(&mem_env),
                          [](const auto&) { return std::string("Env"); });
 
 TEST(MemEnv, RootExistsAndStartsEmpty) {

@@ -40,8 +40,7 @@ EnvUnderTest posix_env() {
   return t;
 }
 
-INSTANTIATE_TEST_SUITE_P(Posix, EnvContractTest,
-                         ::testing::Values(&posix_env),
+INSTANTIATE_TEST_SUITE_P(Posix, EnvContractTest, ::testing::Values(&posix_env),
                          [](const auto&) { return std::string("Env"); });
 
 class PosixEnvTest : public ::testing::Test {

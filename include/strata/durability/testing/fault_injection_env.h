@@ -119,10 +119,10 @@ struct EnvOp {
   struct InitialState;  // opaque; see fault_injection_env.cc
 
   Type type = Type::kInitialState;
-  std::string path;   // the file or directory (for handle ops: as opened)
-  std::string path2;  // rename target
-  std::string data;   // appended bytes
-  uint64_t size = 0;  // append offset, or truncate size
+  std::string path;     // the file or directory (for handle ops: as opened)
+  std::string path2;    // rename target
+  std::string data;     // appended bytes
+  uint64_t size = 0;    // append offset, or truncate size
   uint64_t handle = 0;  // which open file, for create/reopen and handle ops
   std::shared_ptr<const InitialState> initial_state;  // kInitialState only
 };
@@ -215,8 +215,7 @@ class FaultInjectionEnv : public EnvWrapper {
   Status remove_file(const std::string& path) override;
   Status rename_file(const std::string& from, const std::string& to) override;
   Status sync_dir(const std::string& dir) override;
-  Result<std::unique_ptr<FileLock>> lock_file(
-      const std::string& path) override;
+  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) override;
 
  private:
   struct FileState;
