@@ -1,16 +1,21 @@
 // crash_recover: a real crash, and what the log core recovers from it.
 //
-//   crash_recover [--rounds N] [--seed S] [--keep] [LOG_DIR]
+//   crash_recover [--rounds N] [--seed S] [--no-tear] [--keep] [LOG_DIR]
 //
 // Each round forks a child that opens a LogWriter in Strict mode and appends
 // records "record-<n>" in batches, reporting every acknowledged LSN to the
 // parent through a pipe. After a random short time the parent kills the
 // child with SIGKILL, in the middle of whatever it was doing. The parent
 // then reads the log with a LogReader, prints what it recovered and the
-// problems it met (a torn tail is the expected one), and checks that every
-// acknowledged record is there with its payload. Finally it reopens a
-// LogWriter (which cuts a torn tail off), appends a few more records, and
-// reads the whole log once more.
+// problems it met, and checks that every acknowledged record is there with
+// its payload. Finally it reopens a LogWriter (which cuts a torn tail off),
+// appends a few more records, and reads the whole log once more.
+//
+// A SIGKILL rarely tears a record: the kernel finishes a write() the process
+// had started. What a power cut can leave, a half-written record at the end,
+// is therefore simulated after the last round (unless --no-tear): a few
+// stray bytes are appended to the last segment, and the reader must report
+// them as a torn tail, not as corruption, and lose no acknowledged record.
 //
 // Exits 0 only when every acknowledged record was recovered and the log
 // reads back clean after the reopen. Without LOG_DIR a temporary directory
@@ -60,6 +65,9 @@ struct Ack {
   uint64_t n;
 };
 
+// Small segments, so that a run crosses a few segment rotations.
+constexpr uint64_t kSegmentSize = 8 * 1024;
+
 std::string payload_for(uint64_t n) { return "record-" + std::to_string(n); }
 
 // Writes all of `len` bytes; false on error.
@@ -82,8 +90,7 @@ bool write_all(int fd, const void* data, std::size_t len) {
                             uint64_t first_n, uint64_t seed) {
   sl::LogWriterOptions options;
   options.mode = sd::DurabilityMode::strict();
-  // Small segments, so that a run crosses a few segment rotations.
-  options.segment_size = 64 * 1024;
+  options.segment_size = kSegmentSize;
   auto writer = sl::LogWriter::open(dir, options);
   if (!writer.ok()) {
     std::fprintf(stderr, "child: open failed: %s\n",
@@ -160,6 +167,9 @@ bool read_acks(int fd, int timeout_ms, std::string* pending,
 struct Recovered {
   bool ok = true;            // the read reached the end without an error
   bool no_log = false;       // there is no log (yet) in the directory
+  uint64_t segments = 0;
+  std::string last_segment;  // path of the last segment file
+  uint64_t next_n = 0;       // one past the highest n of any "record-<n>"
   uint64_t records = 0;
   sl::Lsn first_lsn = 0;
   sl::Lsn last_lsn = 0;
@@ -191,14 +201,23 @@ Recovered read_log(const std::string& dir) {
     out.last_lsn = record.lsn;
     ++out.records;
     out.payloads.emplace(record.lsn, std::string(record.payload));
+    constexpr std::string_view kPrefix = "record-";
+    if (record.payload.substr(0, kPrefix.size()) == kPrefix) {
+      std::string digits(record.payload.substr(kPrefix.size()));
+      out.next_n = std::max<uint64_t>(out.next_n, std::strtoull(digits.c_str(), nullptr, 10) + 1);
+    }
   }
+  const auto& segments = (*reader)->segments();
+  out.segments = segments.size();
+  if (!segments.empty()) out.last_segment = segments.back().file;
   out.problems = (*reader)->problems();
   out.corruptions = (*reader)->corruption_count();
   return out;
 }
 
 void print_recovered(const Recovered& r) {
-  std::printf("  recovered %" PRIu64 " records", r.records);
+  std::printf("  recovered %" PRIu64 " records from %" PRIu64 " segment(s)",
+              r.records, r.segments);
   if (r.records > 0) {
     std::printf(", LSN %" PRIu64 " .. %" PRIu64, r.first_lsn, r.last_lsn);
   }
@@ -226,7 +245,7 @@ uint64_t check_acks(const Recovered& r, const std::vector<Ack>& acks) {
 
 void usage(const char* argv0) {
   std::fprintf(stderr,
-               "usage: %s [--rounds N] [--seed S] [--keep] [LOG_DIR]\n"
+               "usage: %s [--rounds N] [--seed S] [--no-tear] [--keep] [LOG_DIR]\n"
                "Crashes a Strict-mode writer with SIGKILL and checks that every\n"
                "acknowledged record is recovered.\n",
                argv0);
@@ -238,6 +257,7 @@ int main(int argc, char** argv) {
   int rounds = 1;
   uint64_t seed = std::random_device{}();
   bool keep = false;
+  bool tear = true;
   std::string dir;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -247,6 +267,8 @@ int main(int argc, char** argv) {
       seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--keep") {
       keep = true;
+    } else if (arg == "--no-tear") {
+      tear = false;
     } else if (arg == "-h" || arg == "--help") {
       usage(argv[0]);
       return 0;
@@ -278,6 +300,14 @@ int main(int argc, char** argv) {
   uint64_t next_n = 0;
   uint64_t lost = 0;
   bool failed = false;
+
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    // An existing log: go on numbering after its records.
+    Recovered before = read_log(dir);
+    next_n = before.next_n;
+    std::printf("existing log: %" PRIu64 " records\n", before.records);
+  }
 
   for (int round = 1; round <= rounds && !failed; ++round) {
     int fds[2];
@@ -320,9 +350,26 @@ int main(int argc, char** argv) {
     for (const Ack& a : acks) next_n = std::max(next_n, a.n + 1);
     all_acks.insert(all_acks.end(), acks.begin(), acks.end());
 
-    // Recover read-only first: the reader reports the torn tail, if any.
     Recovered r = read_log(dir);
+    if (tear && round == rounds && !r.last_segment.empty()) {
+      // What a power cut in the middle of a write can leave behind: the
+      // first bytes of a record that never completed.
+      const std::size_t stray = 5 + static_cast<std::size_t>(rng() % 40);
+      std::string bytes(stray, '\0');
+      for (char& c : bytes) c = static_cast<char>(rng());
+      int fd = ::open(r.last_segment.c_str(), O_WRONLY | O_APPEND);
+      if (fd < 0 || !write_all(fd, bytes.data(), bytes.size())) {
+        std::perror("simulating a torn write");
+        return 1;
+      }
+      ::close(fd);
+      std::printf("  simulated a torn write: %zu stray bytes appended to %s\n",
+                  stray, r.last_segment.c_str());
+      r = read_log(dir);
+    }
+    // Recovery, read-only: the reader reports a torn tail without cutting it.
     print_recovered(r);
+    next_n = std::max(next_n, r.next_n);
     uint64_t missing = check_acks(r, all_acks);
     std::printf("  acknowledged records present: %zu of %zu\n",
                 all_acks.size() - missing, all_acks.size());
@@ -342,7 +389,7 @@ int main(int argc, char** argv) {
   if (!failed) {
     sl::LogWriterOptions options;
     options.mode = sd::DurabilityMode::strict();
-    options.segment_size = 64 * 1024;
+    options.segment_size = kSegmentSize;
     sl::OpenReport report;
     auto writer = sl::LogWriter::open(dir, options, &report);
     if (!writer.ok()) {
@@ -395,7 +442,6 @@ int main(int argc, char** argv) {
     if (keep || failed) {
       std::printf("crash_recover: log kept in %s\n", dir.c_str());
     } else {
-      std::error_code ec;
       std::filesystem::remove_all(temp_root, ec);
     }
   }
