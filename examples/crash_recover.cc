@@ -105,7 +105,8 @@ bool write_all(int fd, const void* data, std::size_t len) {
     const std::size_t batch = 1 + static_cast<std::size_t>(rng() % 8);
     std::vector<std::string> payloads;
     payloads.reserve(batch);
-    for (std::size_t i = 0; i < batch; ++i) payloads.push_back(payload_for(n + i));
+    for (std::size_t i = 0; i < batch; ++i)
+      payloads.push_back(payload_for(n + i));
     std::vector<std::string_view> views(payloads.begin(), payloads.end());
     std::vector<sl::Lsn> lsns(batch);
     auto appended = (*writer)->append(views, sl::AppendOptions{}, lsns);
@@ -165,8 +166,8 @@ bool read_acks(int fd, int timeout_ms, std::string* pending,
 }
 
 struct Recovered {
-  bool ok = true;            // the read reached the end without an error
-  bool no_log = false;       // there is no log (yet) in the directory
+  bool ok = true;       // the read reached the end without an error
+  bool no_log = false;  // there is no log (yet) in the directory
   uint64_t segments = 0;
   std::string last_segment;  // path of the last segment file
   uint64_t next_n = 0;       // one past the highest n of any "record-<n>"
@@ -204,7 +205,8 @@ Recovered read_log(const std::string& dir) {
     constexpr std::string_view kPrefix = "record-";
     if (record.payload.substr(0, kPrefix.size()) == kPrefix) {
       std::string digits(record.payload.substr(kPrefix.size()));
-      out.next_n = std::max<uint64_t>(out.next_n, std::strtoull(digits.c_str(), nullptr, 10) + 1);
+      out.next_n = std::max<uint64_t>(
+          out.next_n, std::strtoull(digits.c_str(), nullptr, 10) + 1);
     }
   }
   const auto& segments = (*reader)->segments();
@@ -223,7 +225,8 @@ void print_recovered(const Recovered& r) {
   }
   std::printf("; %zu problem(s), %" PRIu64 " of them corruption\n",
               r.problems.size(), r.corruptions);
-  for (const auto& p : r.problems) std::printf("    %s\n", p.to_string().c_str());
+  for (const auto& p : r.problems)
+    std::printf("    %s\n", p.to_string().c_str());
 }
 
 // Every acknowledged record must be in the log, at its LSN, with its payload.
@@ -233,9 +236,10 @@ uint64_t check_acks(const Recovered& r, const std::vector<Ack>& acks) {
     auto it = r.payloads.find(ack.lsn);
     if (it == r.payloads.end() || it->second != payload_for(ack.n)) {
       if (missing < 10) {
-        std::printf("  LOST: acknowledged record %s at LSN %" PRIu64 "%s\n",
-                    payload_for(ack.n).c_str(), ack.lsn,
-                    it == r.payloads.end() ? " is missing" : " has another payload");
+        std::printf(
+            "  LOST: acknowledged record %s at LSN %" PRIu64 "%s\n",
+            payload_for(ack.n).c_str(), ack.lsn,
+            it == r.payloads.end() ? " is missing" : " has another payload");
       }
       ++missing;
     }
@@ -244,11 +248,12 @@ uint64_t check_acks(const Recovered& r, const std::vector<Ack>& acks) {
 }
 
 void usage(const char* argv0) {
-  std::fprintf(stderr,
-               "usage: %s [--rounds N] [--seed S] [--no-tear] [--keep] [LOG_DIR]\n"
-               "Crashes a Strict-mode writer with SIGKILL and checks that every\n"
-               "acknowledged record is recovered.\n",
-               argv0);
+  std::fprintf(
+      stderr,
+      "usage: %s [--rounds N] [--seed S] [--no-tear] [--keep] [LOG_DIR]\n"
+      "Crashes a Strict-mode writer with SIGKILL and checks that every\n"
+      "acknowledged record is recovered.\n",
+      argv0);
 }
 
 }  // namespace
@@ -284,7 +289,8 @@ int main(int argc, char** argv) {
   std::string temp_root;
   if (dir.empty()) {
     std::string tmpl =
-        (std::filesystem::temp_directory_path() / "strata-crash-XXXXXX").string();
+        (std::filesystem::temp_directory_path() / "strata-crash-XXXXXX")
+            .string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
       std::perror("mkdtemp");
       return 1;
@@ -337,12 +343,13 @@ int main(int argc, char** argv) {
     int wstatus = 0;
     ::waitpid(pid, &wstatus, 0);
 
-    std::printf("round %d: writer killed after %d ms (%s), %zu records acknowledged\n",
-                round, kill_after_ms,
-                WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL
-                    ? "SIGKILL"
-                    : ("exited with " + std::to_string(WEXITSTATUS(wstatus))).c_str(),
-                acks.size());
+    std::printf(
+        "round %d: writer killed after %d ms (%s), %zu records acknowledged\n",
+        round, kill_after_ms,
+        WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL
+            ? "SIGKILL"
+            : ("exited with " + std::to_string(WEXITSTATUS(wstatus))).c_str(),
+        acks.size());
     if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
       std::printf("  the writer failed on its own before the kill\n");
       failed = true;
@@ -398,7 +405,8 @@ int main(int argc, char** argv) {
     } else {
       reopened = true;
       std::printf("reopen: %" PRIu64 " records in %" PRIu64
-                  " segment(s), %" PRIu64 " torn bytes cut off, next LSN %" PRIu64 "\n",
+                  " segment(s), %" PRIu64
+                  " torn bytes cut off, next LSN %" PRIu64 "\n",
                   report.records, report.segments, report.truncated_bytes,
                   report.end_lsn);
       for (const auto& p : report.problems) {

@@ -38,7 +38,8 @@ int run(const std::string& dir) {
   sl::LogRecord record;
   auto got = (*reader)->next(&record);
   if (!got.ok()) return fail("read", got.status());
-  if (!*got || record.payload != kPayload || record.lsn != appended->first_lsn) {
+  if (!*got || record.payload != kPayload ||
+      record.lsn != appended->first_lsn) {
     std::fprintf(stderr, "consumer: the record did not read back\n");
     return 1;
   }
@@ -50,7 +51,8 @@ int run(const std::string& dir) {
 
 int main() {
   std::string root =
-      (std::filesystem::temp_directory_path() / "strata-consumer-XXXXXX").string();
+      (std::filesystem::temp_directory_path() / "strata-consumer-XXXXXX")
+          .string();
   if (::mkdtemp(root.data()) == nullptr) {
     std::perror("mkdtemp");
     return 1;
