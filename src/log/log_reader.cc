@@ -65,11 +65,15 @@ Status LogReader::Impl::open() {
       p.file = join_path(dir_, kStartFileName);
       p.length = bytes->size();
       p.reason = std::string(start.status().message());
-      pending_open_problems_.push_back(std::move(p));
+      start_problem_ = std::move(p);
     }
   }
 
-  uint64_t first_expected = start_ ? start_->first_segment : 1;
+  // Without a readable START the retirement point is unknown: the first
+  // segment file present is taken as the start.
+  uint64_t first_expected =
+      start_ ? start_->first_segment
+             : (start_problem_ ? found.front().first : uint64_t{1});
   for (auto& [number, name] : found) {
     // Files older than START were retired; a crash left them behind.
     if (start_ && number < first_expected) continue;
@@ -163,7 +167,18 @@ Status LogReader::Impl::open() {
   }
   stop_index_ = idx_;
   end_lsn_ = segs_[idx_].header_status.ok() ? segs_[idx_].header.first_lsn : 0;
-  if (idx_ == 0) {
+  if (start_problem_) {
+    // START only names where the log begins, and can be rebuilt from the
+    // segment headers; the records themselves are intact. So it stops the
+    // read only in the modes that refuse every problem.
+    problems_.push_back(*start_problem_);
+    if (options_.recovery_mode == RecoveryMode::kTolerateCorruptedTail ||
+        options_.recovery_mode == RecoveryMode::kAbsoluteConsistency) {
+      done_ = true;
+      error_ = Status::corruption(start_problem_->to_string());
+    }
+  }
+  if (idx_ == 0 && !done_) {
     for (auto& p : pending_open_problems_) {
       if (raise(p) == Next::kStop) break;
     }
@@ -297,6 +312,25 @@ Status LogReader::Impl::enter_segment() {
     }
   }
 
+  if (!check_seal && entered_any_ && e.header.first_lsn < end_lsn_) {
+    // Reached without a seal to check against (after damage, in skip mode):
+    // a segment that starts before the LSNs already read is out of place,
+    // and its records would make LSNs go backwards.
+    LogProblem p = make_problem(ProblemKind::kBadHeader, idx_, 0, e.file_size,
+                                "segment starts at LSN " +
+                                    std::to_string(e.header.first_lsn) +
+                                    ", before LSN " + std::to_string(end_lsn_) +
+                                    " already read (out of place)");
+    stop_at(idx_, 0);
+    if (raise(std::move(p)) == Next::kStop) return Status();
+    if (idx_ + 1 >= segs_.size()) {
+      done_ = true;
+    } else {
+      ++idx_;
+    }
+    return Status();
+  }
+  entered_any_ = true;
   STRATA_ASSIGN_OR_RETURN(auto file, env_->new_random_access_file(e.path));
   STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
   data_.resize(static_cast<std::size_t>(size));

@@ -39,6 +39,10 @@ class LogReader::Impl {
   bool finished() const { return done_; }
   std::vector<SegmentEntry>& entries() { return segs_; }
   const std::optional<StartRecord>& start_record() const { return start_; }
+  // The START file's problem, when it exists but does not decode.
+  const std::optional<LogProblem>& start_problem() const {
+    return start_problem_;
+  }
 
   // Public accessors' state.
   std::vector<LogProblem> problems_;
@@ -74,6 +78,8 @@ class LogReader::Impl {
   std::optional<StartRecord> start_;
   std::vector<SegmentEntry> segs_;
   std::vector<LogProblem> pending_open_problems_;
+  std::optional<LogProblem> start_problem_;
+  bool entered_any_ = false;  // a segment's records have been reached
 
   std::size_t idx_ = 0;        // current segment
   bool loaded_ = false;        // data_ holds segs_[idx_]

@@ -322,6 +322,29 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   report->problems = scan.problems_;
   log_id_ = scan.log_id_;
   auto& segs = scan.entries();
+  if (scan.start_problem()) {
+    // Only PointInTime and skip modes get here: rebuild START from the
+    // first segment header, keeping the damaged file's bytes.
+    const SegmentEntry* first = nullptr;
+    for (const SegmentEntry& e : segs) {
+      if (e.header_status.ok()) {
+        first = &e;
+        break;
+      }
+    }
+    if (first == nullptr) {
+      return Status::corruption("cannot open " + dir_ +
+                                " for writing: START is damaged and no "
+                                "segment header is readable");
+    }
+    std::string start_path = join_path(dir_, kStartFileName);
+    STRATA_ASSIGN_OR_RETURN(std::string old_start, read_file(env_, start_path));
+    STRATA_RETURN_IF_ERROR(
+        write_file_atomically(env_, dir_, "START.quarantine", old_start));
+    report->quarantine_files.push_back(join_path(dir_, "START.quarantine"));
+    STRATA_RETURN_IF_ERROR(
+        write_start(first->header.number, first->header.first_lsn));
+  }
   std::size_t stop = scan.stop_index();
   uint64_t stop_offset = scan.stop_offset();
 

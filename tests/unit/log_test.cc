@@ -601,6 +601,36 @@ TEST_F(LogDamageTest, InterruptedRotationIsFinishedOnOpen) {
   EXPECT_EQ(all.payloads.back(), "in segment two");
 }
 
+TEST_F(LogDamageTest, DamagedStartIsRebuiltWithoutDroppingRecords) {
+  segment_size_ = 400;
+  auto recs = write_records(30, 20);
+  std::string start = must_read(env_.get(), join_path(dir_, kStartFileName));
+  must_write(env_.get(), join_path(dir_, kStartFileName), start + "junk");
+  // The default mode refuses the log; point in time keeps every record.
+  auto strict = read_all(env_.get(), dir_);
+  EXPECT_TRUE(strict.status.is_corruption());
+  ASSERT_FALSE(strict.problems.empty());
+  EXPECT_EQ(strict.problems[0].kind, ProblemKind::kBadHeader);
+  auto pit = read_all(env_.get(), dir_, RecoveryMode::kPointInTime);
+  ASSERT_TRUE(pit.status.ok());
+  EXPECT_EQ(pit.payloads, recs);
+  // A point-in-time open rebuilds START and keeps the damaged one.
+  auto o = options();
+  o.recovery_mode = RecoveryMode::kPointInTime;
+  OpenReport report;
+  auto w = open_writer(o, &report);
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(must_read(env_.get(), join_path(dir_, "START.quarantine")),
+            start + "junk");
+  ASSERT_TRUE(w->append("after").ok());
+  ASSERT_TRUE(w->close().ok());
+  auto all = read_all(env_.get(), dir_);
+  ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+  EXPECT_TRUE(all.problems.empty());
+  ASSERT_EQ(all.payloads.size(), recs.size() + 1);
+  EXPECT_EQ(all.payloads.back(), "after");
+}
+
 // ---------------------------------------------------------------- retire
 
 TEST_F(LogTest, RemoveSegmentsBeforeRetiresWholeSegmentsOnly) {
