@@ -397,17 +397,19 @@ TEST_F(TxlogPowerCutScenario, TornCommitAtomicBatchIsRecoveredWholeOrNotAtAll) {
   ASSERT_EQ(trace.back().type, EnvOp::Type::kAppend);
   ASSERT_EQ(trace.back().data.size(), batch_bytes);
 
+  std::vector<Txn> all = before;
+  all.push_back(as_txn(last));
+  CrashStateOptions keep_all;
+  keep_all.drop_unsynced_data = false;
+  auto full = materialize_crash_state(trace, trace.size(), keep_all);
+  ASSERT_TRUE(full.ok());
   {
-    CrashStateOptions keep_all;
-    keep_all.drop_unsynced_data = false;
-    auto state = materialize_crash_state(trace, trace.size(), keep_all);
-    ASSERT_TRUE(state.ok());
-    auto out = recover(state->get(), log::RecoveryMode::kPointInTime);
+    auto out = recover(full->get(), log::RecoveryMode::kPointInTime);
     ASSERT_TRUE(out.ok()) << out.status().to_string();
-    std::vector<Txn> all = before;
-    all.push_back(as_txn(last));
     EXPECT_EQ(txns_of(*out), all);
   }
+  auto whole_segment = read_file(full->get(), trace.back().path);
+  ASSERT_TRUE(whole_segment.ok());
   for (TearMode mode : {TearMode::kCut, TearMode::kZeros, TearMode::kGarbage}) {
     for (std::size_t keep = 0; keep < batch_bytes; ++keep) {
       CrashStateOptions co;
@@ -415,12 +417,18 @@ TEST_F(TxlogPowerCutScenario, TornCommitAtomicBatchIsRecoveredWholeOrNotAtAll) {
       co.tear_keep_bytes = keep;
       auto state = materialize_crash_state(trace, trace.size(), co);
       ASSERT_TRUE(state.ok());
+      // Zeros or garbage equal to the bytes they replace leave the batch
+      // whole: then all four transactions are expected.
+      auto seg = read_file(state->get(), trace.back().path);
+      ASSERT_TRUE(seg.ok()) << seg.status().to_string();
+      const bool intact = *seg == *whole_segment;
       for (auto rm : {log::RecoveryMode::kTolerateCorruptedTail,
                       log::RecoveryMode::kPointInTime}) {
         auto out = recover(state->get(), rm);
         ASSERT_TRUE(out.ok()) << "keep " << keep << ": "
                               << out.status().to_string();
-        ASSERT_EQ(txns_of(*out), before) << "keep " << keep;
+        ASSERT_EQ(txns_of(*out), intact ? all : before)
+            << "keep " << keep << " mode " << static_cast<int>(mode);
         ASSERT_EQ(out->result.incomplete_transactions, 0U);
       }
     }
@@ -522,7 +530,9 @@ TEST_F(TxlogPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxs) {
                    (tear != TearMode::kNone ? " torn" : ""));
       auto out =
           recover(state->get(), log::RecoveryMode::kTolerateCorruptedTail);
-      if (p == 0 && !out.ok()) continue;  // nothing was created yet
+      if (started == 0 && !out.ok() && out.status().is_not_found()) {
+        continue;  // the log was not created yet
+      }
       ASSERT_TRUE(out.ok()) << out.status().to_string();
       const std::vector<Txn> got = txns_of(*out);
       EXPECT_TRUE(is_prefix(got, written));
@@ -558,7 +568,13 @@ TEST_F(TxlogPowerCutScenario, CrashAfterSnapshotAndTruncateRecoversFromIt) {
     after_snapshot.push_back(as_txn(tx));
   }
 
+  // The writer is reopened once recording has started: a trace cannot
+  // replay appends through a file opened before it began.
+  ASSERT_TRUE(w->close().ok());
+  w.reset();
   ASSERT_TRUE(env_->start_recording("/db").ok());
+  w = open(DurabilityMode::strict(), 600);
+  ASSERT_NE(w, nullptr);
   auto removed = w->truncate_before(*marker);
   ASSERT_TRUE(removed.ok()) << removed.status().to_string();
   ASSERT_GE(*removed, 1U);
