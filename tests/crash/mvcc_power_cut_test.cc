@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <memory>
@@ -296,6 +297,7 @@ void check_power_cut_property(ModeChoice choice) {
 
   std::vector<Txn> committed;  // attempted commits, in commit order
   std::size_t durable = 0;     // of which acknowledged durable
+  std::vector<log::Lsn> commit_lsns;  // of the acknowledged ones
   bool failed = false;
   bool last_call_tearable = false;
   uint64_t last_call_bytes = 0;
@@ -334,15 +336,25 @@ void check_power_cut_property(ModeChoice choice) {
     const auto style = static_cast<TxnStyle>(spec.style);
     if (style != TxnStyle::kAborted) committed.push_back(as_txn(entries));
     bool ok = true;
+    log::Lsn commit_lsn = 0;
     if (style == TxnStyle::kAtomic) {
-      ok = call([&] { return (*wal)->append_transaction(entries).ok(); });
+      ok = call([&] {
+        auto r = (*wal)->append_transaction(entries);
+        if (r.ok()) commit_lsn = r->commit_lsn;
+        return r.ok();
+      });
     } else {
       for (const WALEntry& e : entries) {
-        ok = call([&] { return (*wal)->append(e).ok(); });
+        ok = call([&] {
+          auto r = (*wal)->append(e);
+          if (r.ok()) commit_lsn = *r;
+          return r.ok();
+        });
         if (!ok) break;
       }
     }
     if (!ok) break;
+    if (style != TxnStyle::kAborted) commit_lsns.push_back(commit_lsn);
     if (style != TxnStyle::kAborted && strict) durable = committed.size();
     if (!strict && spec.sync_after) {
       if (call([&] { return (*wal)->sync().ok(); })) {
@@ -358,6 +370,14 @@ void check_power_cut_property(ModeChoice choice) {
          ++j) {
       if (!call([&] { return (*wal)->append(entries[j]).ok(); })) break;
     }
+  }
+
+  // What the writer reports durable must survive too.
+  {
+    const log::Lsn durable_lsn = (*wal)->durable_lsn();
+    std::size_t n = 0;
+    while (n < commit_lsns.size() && commit_lsns[n] < durable_lsn) ++n;
+    durable = std::max(durable, n);
   }
 
   // Tear the last write if it was never synced, then cut the power.

@@ -164,7 +164,8 @@ bool is_prefix(const std::vector<Txn>& got, const std::vector<Txn>& written) {
 // `finish` is false). Returns false at the first failed call.
 template <typename Call>
 bool write_entry_by_entry(WalWriter& w, const Transaction& tx, bool commit,
-                          bool finish, std::size_t max_entries, Call&& call) {
+                          bool finish, std::size_t max_entries, Call&& call,
+                          log::Lsn* end_lsn = nullptr) {
   std::size_t n = 0;
   for (const WalEntry& e : tx.to_wal_entries()) {
     if (n++ == max_entries) return true;
@@ -177,8 +178,10 @@ bool write_entry_by_entry(WalWriter& w, const Transaction& tx, bool commit,
   }
   if (!finish) return true;
   return call([&] {
-    return commit ? w.commit_transaction(tx.id()).ok()
-                  : w.abort_transaction(tx.id()).ok();
+    auto r = commit ? w.commit_transaction(tx.id())
+                    : w.abort_transaction(tx.id());
+    if (r.ok() && end_lsn != nullptr) *end_lsn = *r;
+    return r.ok();
   });
 }
 
@@ -233,6 +236,7 @@ void check_power_cut_property(ModeChoice choice) {
 
   std::vector<Txn> committed;
   std::size_t durable = 0;
+  std::vector<log::Lsn> commit_lsns;  // of the acknowledged commits
   bool failed = false;
   bool last_call_tearable = false;
   uint64_t last_call_bytes = 0;
@@ -264,13 +268,19 @@ void check_power_cut_property(ModeChoice choice) {
     const auto style = static_cast<TxnStyle>(spec.style);
     if (style != TxnStyle::kAborted) committed.push_back(as_txn(tx));
     bool ok = true;
+    log::Lsn commit_lsn = 0;
     if (style == TxnStyle::kAtomic) {
-      ok = call([&] { return (*w)->commit_atomic(tx).ok(); });
+      ok = call([&] {
+        auto r = (*w)->commit_atomic(tx);
+        if (r.ok()) commit_lsn = *r;
+        return r.ok();
+      });
     } else {
       ok = write_entry_by_entry(**w, tx, style == TxnStyle::kEntryByEntry,
-                                true, SIZE_MAX, call);
+                                true, SIZE_MAX, call, &commit_lsn);
     }
     if (!ok) break;
+    if (style != TxnStyle::kAborted) commit_lsns.push_back(commit_lsn);
     if (style != TxnStyle::kAborted && strict) durable = committed.size();
     if (!strict && spec.sync_after &&
         call([&] { return (*w)->sync().ok(); })) {
@@ -281,6 +291,14 @@ void check_power_cut_property(ModeChoice choice) {
     // Entries of a transaction the crash cut short: never committed.
     write_entry_by_entry(**w, build(specs[n_written]), true, false,
                          partial_entries, call);
+  }
+
+  // What the writer reports durable must survive too.
+  {
+    const log::Lsn durable_lsn = (*w)->log().durable_lsn();
+    std::size_t n = 0;
+    while (n < commit_lsns.size() && commit_lsns[n] < durable_lsn) ++n;
+    durable = std::max(durable, n);
   }
 
   if (last_call_tearable && *rc::gen::arbitrary<bool>()) {
