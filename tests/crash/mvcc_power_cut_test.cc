@@ -554,6 +554,39 @@ TEST_F(MvccPowerCutScenario, TornTransactionBatchIsRecoveredWholeOrNotAtAll) {
   }
 }
 
+TEST_F(MvccPowerCutScenario, TxnIdReusedAfterACrashRecoversOnlyTheNewTxn) {
+  auto wal = open(DurabilityMode::strict(), 400);
+  ASSERT_NE(wal, nullptr);
+  auto first = txn(1, 2);
+  ASSERT_TRUE(wal->append_transaction(first).ok());
+  // Transaction 2 is written entry by entry and the crash comes before its
+  // commit; the restarted writer numbers from 2 again.
+  auto lost = txn(2, 3);
+  for (std::size_t i = 0; i + 1 < lost.size(); ++i) {
+    ASSERT_TRUE(wal->append(lost[i]).ok());
+  }
+  ASSERT_TRUE(env_->simulate_power_cut().ok());
+  wal.reset();
+
+  auto wal2 = open(DurabilityMode::strict(), 400);
+  ASSERT_NE(wal2, nullptr);
+  auto reused = txn(2, 2, 70);
+  for (const WALEntry& e : reused) ASSERT_TRUE(wal2->append(e).ok());
+  auto third = txn(3, 1);
+  ASSERT_TRUE(wal2->append_transaction(third).ok());
+  ASSERT_TRUE(wal2->close().ok());
+
+  RecordingHandler h;
+  ReplayOptions o;
+  o.env = env_.get();
+  auto stats = replay_wal(kDir, &h, o);
+  ASSERT_TRUE(stats.ok()) << stats.status().to_string();
+  EXPECT_EQ(h.txns, (std::vector<Txn>{as_txn(first), as_txn(reused),
+                                      as_txn(third)}));
+  EXPECT_EQ(stats->incomplete_txns, 1U);  // the lost transaction 2
+  EXPECT_EQ(stats->max_txn_id, 3U);
+}
+
 TEST_F(MvccPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxns) {
   ASSERT_TRUE(env_->start_recording().ok());
   auto wal = open(DurabilityMode::strict(), 600);

@@ -11,11 +11,13 @@
 #include <rapidcheck/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "strata/durability/testing/fault_injection_env.h"
@@ -513,6 +515,57 @@ TEST_F(TxlogPowerCutScenario, EntryByEntryTransactionsAcrossACrash) {
   EXPECT_EQ(txns_of(*again), (std::vector<Txn>{ta, tc, te}));
   EXPECT_EQ(again->result.incomplete_transactions, 1U);  // B
   EXPECT_EQ(again->result.orphaned_transactions, 1U);    // D
+}
+
+TEST_F(TxlogPowerCutScenario, PowerCutDuringConcurrentStrictCommitsKeepsAckedTxs) {
+  auto w = open(DurabilityMode::strict(), 2000);
+  ASSERT_NE(w, nullptr);
+  constexpr int kThreads = 4;
+  // Per thread: the transactions it attempted, and how many were acked.
+  std::vector<std::vector<Txn>> attempted(kThreads);
+  std::vector<std::size_t> acked(kThreads, 0);
+  std::atomic<int> commits{0};
+  std::atomic<int> finished{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        Transaction tx = five(t * 1000 + i, 10 + (i % 7) * 30);
+        attempted[t].push_back(as_txn(tx));
+        if (!w->commit_atomic(tx).ok()) break;  // the power is gone
+        acked[t] = attempted[t].size();
+        commits.fetch_add(1);
+      }
+      finished.fetch_add(1);
+    });
+  }
+  // Cut the power while the threads are committing.
+  while (commits.load() < 40 && finished.load() < kThreads) {
+    std::this_thread::yield();
+  }
+  EXPECT_TRUE(env_->simulate_power_cut().ok());
+  for (auto& th : threads) th.join();
+  w.reset();
+
+  auto out = recover(env_.get(), log::RecoveryMode::kTolerateCorruptedTail);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  // Each thread's recovered transactions are, in log order, a prefix of
+  // what it attempted that holds everything it was told was durable.
+  std::vector<std::size_t> seen(kThreads, 0);
+  for (const Txn& got : txns_of(*out)) {
+    bool found = false;
+    for (int t = 0; t < kThreads && !found; ++t) {
+      if (seen[t] < attempted[t].size() && attempted[t][seen[t]] == got) {
+        ++seen[t];
+        found = true;
+      }
+    }
+    ASSERT_TRUE(found) << got << " is not the next transaction of any thread";
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_GE(seen[t], acked[t]) << "thread " << t;
+  }
+  EXPECT_EQ(out->result.incomplete_transactions, 0U);
 }
 
 TEST_F(TxlogPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxs) {
