@@ -10,9 +10,9 @@
 //
 //   ./build/rel/bench/mvcc_bench --benchmark_min_time=0.5
 
-#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -97,8 +97,8 @@ const FrameSizes& frame_sizes() {
 // ---------------------------------------------------------------- ceilings
 
 void BM_RawWriteFdatasyncPreallocated(benchmark::State& state) {
-  const std::size_t size = state.range(0) == 0 ? frame_sizes().single
-                                               : frame_sizes().txn10;
+  const std::size_t size =
+      state.range(0) == 0 ? frame_sizes().single : frame_sizes().txn10;
   std::string dir = fresh_dir("raw-sync");
   std::filesystem::create_directories(dir);
   std::string path = dir + "/file";
@@ -133,8 +133,8 @@ void BM_RawWriteFdatasyncPreallocated(benchmark::State& state) {
 BENCHMARK(BM_RawWriteFdatasyncPreallocated)->Arg(0)->Arg(1)->UseRealTime();
 
 void BM_RawWrite(benchmark::State& state) {
-  const std::size_t size = state.range(0) == 0 ? frame_sizes().single
-                                               : frame_sizes().txn10;
+  const std::size_t size =
+      state.range(0) == 0 ? frame_sizes().single : frame_sizes().txn10;
   std::string dir = fresh_dir("raw-write");
   std::filesystem::create_directories(dir);
   std::string path = dir + "/file";
@@ -187,8 +187,7 @@ void append_single(benchmark::State& state, DurabilityMode mode) {
     }
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(
-      static_cast<int64_t>(wal->stats().bytes - bytes0));
+  state.SetBytesProcessed(static_cast<int64_t>(wal->stats().bytes - bytes0));
   (void)wal->close();
   std::filesystem::remove_all(dir);
 }
@@ -208,8 +207,7 @@ void append_txn10(benchmark::State& state, DurabilityMode mode) {
     }
   }
   state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(
-      static_cast<int64_t>(wal->stats().bytes - bytes0));
+  state.SetBytesProcessed(static_cast<int64_t>(wal->stats().bytes - bytes0));
   (void)wal->close();
   std::filesystem::remove_all(dir);
 }
@@ -343,7 +341,9 @@ void BM_PlainReadOfReplayLog(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 
-BENCHMARK(BM_PlainReadOfReplayLog)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PlainReadOfReplayLog)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_MvccReplayCounting)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_MvccReplayIntoMvccStore)
     ->Unit(benchmark::kMillisecond)

@@ -11,9 +11,9 @@
 //
 //   ./build/rel/bench/txlog_bench --benchmark_min_time=0.5
 
-#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -187,15 +187,26 @@ void BM_CommitAtomicNone(benchmark::State& state) { commit_loop(state); }
 BENCHMARK(BM_CommitAtomicStrict)
     ->Setup([](const benchmark::State&) { open_log(DurabilityMode::strict()); })
     ->Teardown(close_log)
-    ->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime();
 BENCHMARK(BM_CommitAtomicBatched)
-    ->Setup([](const benchmark::State&) { open_log(DurabilityMode::batched()); })
+    ->Setup([](const benchmark::State&) {
+      open_log(DurabilityMode::batched());
+    })
     ->Teardown(close_log)
-    ->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime();
 BENCHMARK(BM_CommitAtomicNone)
     ->Setup([](const benchmark::State&) { open_log(DurabilityMode::none()); })
     ->Teardown(close_log)
-    ->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime();
 
 // ---------------------------------------------------------------- recovery
 

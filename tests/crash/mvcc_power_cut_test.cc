@@ -137,10 +137,13 @@ WALEntry make_entry(const EntrySpec& s, const RunId& run, uint64_t version) {
       return VectorCollectionCreate{run, "emb", 2, DistanceMetric::kEuclidean,
                                     version};
     case 6:
-      return VectorUpsert{run,     "emb",
-                          key,     static_cast<uint64_t>(s.key),
+      return VectorUpsert{run,
+                          "emb",
+                          key,
+                          static_cast<uint64_t>(s.key),
                           {1.0f, static_cast<float>(s.size)},
-                          payload, version,
+                          payload,
+                          version,
                           std::nullopt};
     default:
       return VectorDelete{run, "emb", key, static_cast<uint64_t>(s.key),
@@ -159,17 +162,18 @@ struct TxnSpec {
   int style = 0;
   int run = 0;
   std::vector<EntrySpec> entries;
-  bool sync_after = false;  // None/Batched: call sync() after it
+  bool sync_after = false;
+  bool marker_after = false;  // a checkpoint / snapshot marker after it  //
+                              // None/Batched: call sync() after it
 };
 
 rc::Gen<EntrySpec> gen_entry() {
   return rc::gen::build<EntrySpec>(
       rc::gen::set(&EntrySpec::kind, rc::gen::inRange(0, 8)),
       rc::gen::set(&EntrySpec::key, rc::gen::inRange(0, 6)),
-      rc::gen::set(&EntrySpec::size,
-                   rc::gen::weightedOneOf<int>(
-                       {{4, rc::gen::inRange(0, 64)},
-                        {1, rc::gen::inRange(64, 900)}})));
+      rc::gen::set(&EntrySpec::size, rc::gen::weightedOneOf<int>(
+                                         {{4, rc::gen::inRange(0, 64)},
+                                          {1, rc::gen::inRange(64, 900)}})));
 }
 
 rc::Gen<TxnSpec> gen_txn() {
@@ -179,10 +183,14 @@ rc::Gen<TxnSpec> gen_txn() {
                                                 {2, rc::gen::just(1)},
                                                 {1, rc::gen::just(2)}})),
       rc::gen::set(&TxnSpec::run, rc::gen::inRange(1, 3)),
-      rc::gen::set(&TxnSpec::entries,
-                   rc::gen::resize(8, rc::gen::container<std::vector<EntrySpec>>(
-                                          gen_entry()))),
-      rc::gen::set(&TxnSpec::sync_after, rc::gen::arbitrary<bool>()));
+      rc::gen::set(
+          &TxnSpec::entries,
+          rc::gen::resize(
+              8, rc::gen::container<std::vector<EntrySpec>>(gen_entry()))),
+      rc::gen::set(&TxnSpec::sync_after, rc::gen::arbitrary<bool>()),
+      rc::gen::set(&TxnSpec::marker_after,
+                   rc::gen::weightedOneOf<bool>(
+                       {{5, rc::gen::just(false)}, {1, rc::gen::just(true)}})));
 }
 
 // Builds BeginTxn, data entries, and CommitTxn (or AbortTxn).
@@ -277,8 +285,8 @@ void check_power_cut_property(ModeChoice choice) {
   if (!wal.ok()) RC_LOG() << "wal: " << wal.status().to_string() << "\n";
   RC_ASSERT(wal.ok());
 
-  const auto specs = *rc::gen::resize(
-      14, rc::gen::container<std::vector<TxnSpec>>(gen_txn()));
+  const auto specs =
+      *rc::gen::resize(14, rc::gen::container<std::vector<TxnSpec>>(gen_txn()));
   // The crash point: how many transactions are written, and how many
   // entries of the next one (single appends, never committed).
   const auto n_written = *rc::gen::inRange<std::size_t>(0, specs.size() + 1);
@@ -295,8 +303,8 @@ void check_power_cut_property(ModeChoice choice) {
   }
   if (fault == 3) env.inject_error(FaultOp::kSync, fault_nth, EIO);
 
-  std::vector<Txn> committed;  // attempted commits, in commit order
-  std::size_t durable = 0;     // of which acknowledged durable
+  std::vector<Txn> committed;         // attempted commits, in commit order
+  std::size_t durable = 0;            // of which acknowledged durable
   std::vector<log::Lsn> commit_lsns;  // of the acknowledged ones
   bool failed = false;
   bool last_call_tearable = false;
@@ -361,6 +369,14 @@ void check_power_cut_property(ModeChoice choice) {
         durable = committed.size();
       }
     }
+    // Markers are synced whatever the mode, with everything before them.
+    if (spec.marker_after) {
+      if (!call([&] {
+            return (*wal)->checkpoint(Uuid::new_v7(), version, {}).ok();
+          }))
+        break;
+      durable = committed.size();
+    }
   }
   if (!failed && n_written < specs.size() && partial_entries > 0) {
     // A transaction cut short by the crash: never committed.
@@ -382,11 +398,12 @@ void check_power_cut_property(ModeChoice choice) {
 
   // Tear the last write if it was never synced, then cut the power.
   if (last_call_tearable && *rc::gen::arbitrary<bool>()) {
-    const auto mode = *rc::gen::element(TearMode::kCut, TearMode::kZeros,
-                                        TearMode::kGarbage);
+    const auto mode =
+        *rc::gen::element(TearMode::kCut, TearMode::kZeros, TearMode::kGarbage);
     const auto keep = *rc::gen::inRange<std::size_t>(
         0, static_cast<std::size_t>(std::max<uint64_t>(1, last_call_bytes)));
-    RC_LOG() << "tear " << static_cast<int>(mode) << " keep " << keep << " of " << last_call_bytes << "\n";
+    RC_LOG() << "tear " << static_cast<int>(mode) << " keep " << keep << " of "
+             << last_call_bytes << "\n";
     Status s = env.tear_last_write(mode, keep);
     if (s.is_invalid_argument()) s = env.tear_last_write(mode, 0);
     RC_ASSERT(s.ok());
@@ -415,8 +432,9 @@ void check_power_cut_property(ModeChoice choice) {
     ro.env = &env;
     ro.recovery_mode = recovery;
     auto stats = replay_wal(kDir, &store, ro);
-    if (!stats.ok()) RC_LOG() << "stats: " << stats.status().to_string() << "\n";
-  RC_ASSERT(stats.ok());
+    if (!stats.ok())
+      RC_LOG() << "stats: " << stats.status().to_string() << "\n";
+    RC_ASSERT(stats.ok());
     RC_ASSERT(stats->txns_applied == got->size());
     RC_ASSERT(store.dump() == reference_dump(committed, got->size()));
   }
@@ -483,7 +501,8 @@ class MvccPowerCutScenario : public ::testing::Test {
   std::vector<WALEntry> txn(uint64_t id, int n, int size = 40) {
     TxnSpec spec;
     spec.run = 1;
-    for (int i = 0; i < n; ++i) spec.entries.push_back(EntrySpec{0, i % 6, size});
+    for (int i = 0; i < n; ++i)
+      spec.entries.push_back(EntrySpec{0, i % 6, size});
     return build_txn(spec, id, &version_);
   }
 
@@ -544,9 +563,9 @@ TEST_F(MvccPowerCutScenario, TornTransactionBatchIsRecoveredWholeOrNotAtAll) {
       for (auto rm : {log::RecoveryMode::kTolerateCorruptedTail,
                       log::RecoveryMode::kPointInTime}) {
         auto got = replay_txns(state->get(), rm);
-        ASSERT_TRUE(got.ok()) << "keep " << keep << " mode "
-                              << static_cast<int>(mode) << ": "
-                              << got.status().to_string();
+        ASSERT_TRUE(got.ok())
+            << "keep " << keep << " mode " << static_cast<int>(mode) << ": "
+            << got.status().to_string();
         ASSERT_EQ(*got, intact ? all : before)
             << "keep " << keep << " mode " << static_cast<int>(mode);
       }
@@ -581,8 +600,8 @@ TEST_F(MvccPowerCutScenario, TxnIdReusedAfterACrashRecoversOnlyTheNewTxn) {
   o.env = env_.get();
   auto stats = replay_wal(kDir, &h, o);
   ASSERT_TRUE(stats.ok()) << stats.status().to_string();
-  EXPECT_EQ(h.txns, (std::vector<Txn>{as_txn(first), as_txn(reused),
-                                      as_txn(third)}));
+  EXPECT_EQ(h.txns,
+            (std::vector<Txn>{as_txn(first), as_txn(reused), as_txn(third)}));
   EXPECT_EQ(stats->incomplete_txns, 1U);  // the lost transaction 2
   EXPECT_EQ(stats->max_txn_id, 3U);
 }
@@ -612,9 +631,8 @@ TEST_F(MvccPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxns) {
       if (tear != TearMode::kNone && !ends_in_append) continue;
       CrashStateOptions co;
       co.tear_mode = tear;
-      co.tear_keep_bytes = tear == TearMode::kNone
-                               ? 0
-                               : trace[p - 1].data.size() / 2;
+      co.tear_keep_bytes =
+          tear == TearMode::kNone ? 0 : trace[p - 1].data.size() / 2;
       auto state = materialize_crash_state(trace, p, co);
       ASSERT_TRUE(state.ok()) << state.status().to_string();
       std::size_t acked = 0;
@@ -626,8 +644,8 @@ TEST_F(MvccPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxns) {
       SCOPED_TRACE("crash after op " + std::to_string(p) + " " +
                    (p > 0 ? describe(trace[p - 1]) : std::string("(none)")) +
                    (tear != TearMode::kNone ? " torn" : ""));
-      auto got = replay_txns(state->get(),
-                             log::RecoveryMode::kTolerateCorruptedTail);
+      auto got =
+          replay_txns(state->get(), log::RecoveryMode::kTolerateCorruptedTail);
       if (started == 0 && !got.ok() && got.status().is_not_found()) {
         continue;  // the log was not created yet
       }
@@ -642,8 +660,8 @@ TEST_F(MvccPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxns) {
       auto t = txn(100, 2);
       ASSERT_TRUE(w2->append_transaction(t).ok());
       ASSERT_TRUE(w2->close().ok());
-      auto after = replay_txns(state->get(),
-                               log::RecoveryMode::kTolerateCorruptedTail);
+      auto after =
+          replay_txns(state->get(), log::RecoveryMode::kTolerateCorruptedTail);
       ASSERT_TRUE(after.ok()) << after.status().to_string();
       std::vector<Txn> expect = *got;
       expect.push_back(as_txn(t));
@@ -700,9 +718,9 @@ TEST_F(MvccPowerCutScenario, CrashAfterCheckpointAndTruncateReplaysFromIt) {
     EXPECT_EQ((*info)->lsn, *cp);
     EXPECT_EQ((*info)->version, cp_version);
 
-    auto got = replay_txns(state->get(),
-                           log::RecoveryMode::kTolerateCorruptedTail,
-                           /*from_last_checkpoint=*/true);
+    auto got =
+        replay_txns(state->get(), log::RecoveryMode::kTolerateCorruptedTail,
+                    /*from_last_checkpoint=*/true);
     ASSERT_TRUE(got.ok()) << got.status().to_string();
     std::size_t acked = 2;
     for (std::size_t i = 0; i < acked_at.size(); ++i) {
@@ -713,8 +731,8 @@ TEST_F(MvccPowerCutScenario, CrashAfterCheckpointAndTruncateReplaysFromIt) {
 
     // Replay from the start of what is left also works: the retained
     // segments begin cleanly and end with the same transactions.
-    auto whole = replay_txns(state->get(),
-                             log::RecoveryMode::kTolerateCorruptedTail);
+    auto whole =
+        replay_txns(state->get(), log::RecoveryMode::kTolerateCorruptedTail);
     ASSERT_TRUE(whole.ok()) << whole.status().to_string();
     ASSERT_GE(whole->size(), got->size());
     EXPECT_TRUE(std::equal(got->begin(), got->end(),

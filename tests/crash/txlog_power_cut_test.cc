@@ -108,6 +108,7 @@ struct TxnSpec {
   int run = 0;  // 0: no run
   std::vector<OpSpec> ops;
   bool sync_after = false;
+  bool marker_after = false;  // a checkpoint / snapshot marker after it
 };
 
 rc::Gen<OpSpec> gen_op() {
@@ -126,11 +127,15 @@ rc::Gen<TxnSpec> gen_txn() {
                                                 {2, rc::gen::just(1)},
                                                 {1, rc::gen::just(2)}})),
       rc::gen::set(&TxnSpec::run, rc::gen::inRange(0, 3)),
-      rc::gen::set(&TxnSpec::ops,
-                   rc::gen::resize(8, rc::gen::nonEmpty(
-                                          rc::gen::container<std::vector<OpSpec>>(
-                                              gen_op())))),
-      rc::gen::set(&TxnSpec::sync_after, rc::gen::arbitrary<bool>()));
+      rc::gen::set(
+          &TxnSpec::ops,
+          rc::gen::resize(
+              8, rc::gen::nonEmpty(
+                     rc::gen::container<std::vector<OpSpec>>(gen_op())))),
+      rc::gen::set(&TxnSpec::sync_after, rc::gen::arbitrary<bool>()),
+      rc::gen::set(&TxnSpec::marker_after,
+                   rc::gen::weightedOneOf<bool>(
+                       {{5, rc::gen::just(false)}, {1, rc::gen::just(true)}})));
 }
 
 Transaction build(const TxnSpec& spec) {
@@ -180,8 +185,8 @@ bool write_entry_by_entry(WalWriter& w, const Transaction& tx, bool commit,
   }
   if (!finish) return true;
   return call([&] {
-    auto r = commit ? w.commit_transaction(tx.id())
-                    : w.abort_transaction(tx.id());
+    auto r =
+        commit ? w.commit_transaction(tx.id()) : w.abort_transaction(tx.id());
     if (r.ok() && end_lsn != nullptr) *end_lsn = *r;
     return r.ok();
   });
@@ -220,8 +225,8 @@ void check_power_cut_property(ModeChoice choice) {
   if (!w.ok()) RC_LOG() << "w: " << w.status().to_string() << "\n";
   RC_ASSERT(w.ok());
 
-  const auto specs = *rc::gen::resize(
-      14, rc::gen::container<std::vector<TxnSpec>>(gen_txn()));
+  const auto specs =
+      *rc::gen::resize(14, rc::gen::container<std::vector<TxnSpec>>(gen_txn()));
   const auto n_written = *rc::gen::inRange<std::size_t>(0, specs.size() + 1);
   const auto partial_entries = *rc::gen::inRange<std::size_t>(0, 4);
   // 0 none, 1 EIO on append, 2 ENOSPC on append (part written), 3 EIO on
@@ -278,14 +283,24 @@ void check_power_cut_property(ModeChoice choice) {
         return r.ok();
       });
     } else {
-      ok = write_entry_by_entry(**w, tx, style == TxnStyle::kEntryByEntry,
-                                true, SIZE_MAX, call, &commit_lsn);
+      ok = write_entry_by_entry(**w, tx, style == TxnStyle::kEntryByEntry, true,
+                                SIZE_MAX, call, &commit_lsn);
     }
     if (!ok) break;
     if (style != TxnStyle::kAborted) commit_lsns.push_back(commit_lsn);
     if (style != TxnStyle::kAborted && strict) durable = committed.size();
-    if (!strict && spec.sync_after &&
-        call([&] { return (*w)->sync().ok(); })) {
+    if (!strict && spec.sync_after && call([&] { return (*w)->sync().ok(); })) {
+      durable = committed.size();
+    }
+    // Markers are synced whatever the mode, with everything before them.
+    if (spec.marker_after) {
+      if (!call([&] {
+            return (*w)
+                ->write_snapshot_marker(Uuid::new_v7(), (*w)->position())
+                .ok();
+          })) {
+        break;
+      }
       durable = committed.size();
     }
   }
@@ -304,11 +319,12 @@ void check_power_cut_property(ModeChoice choice) {
   }
 
   if (last_call_tearable && *rc::gen::arbitrary<bool>()) {
-    const auto mode = *rc::gen::element(TearMode::kCut, TearMode::kZeros,
-                                        TearMode::kGarbage);
+    const auto mode =
+        *rc::gen::element(TearMode::kCut, TearMode::kZeros, TearMode::kGarbage);
     const auto keep = *rc::gen::inRange<std::size_t>(
         0, static_cast<std::size_t>(std::max<uint64_t>(1, last_call_bytes)));
-    RC_LOG() << "tear " << static_cast<int>(mode) << " keep " << keep << " of " << last_call_bytes << "\n";
+    RC_LOG() << "tear " << static_cast<int>(mode) << " keep " << keep << " of "
+             << last_call_bytes << "\n";
     Status s = env.tear_last_write(mode, keep);
     if (s.is_invalid_argument()) s = env.tear_last_write(mode, 0);
     RC_ASSERT(s.ok());
@@ -357,8 +373,8 @@ RC_GTEST_PROP(TxlogPowerCut, StrictRecoveryIsACommittedPrefixWithEveryAckedTx,
   check_power_cut_property(ModeChoice::kStrict);
 }
 
-RC_GTEST_PROP(TxlogPowerCut,
-              BatchedRecoveryIsACommittedPrefixWithEverySyncedTx, ()) {
+RC_GTEST_PROP(TxlogPowerCut, BatchedRecoveryIsACommittedPrefixWithEverySyncedTx,
+              ()) {
   check_power_cut_property(ModeChoice::kBatched);
 }
 
@@ -452,8 +468,8 @@ TEST_F(TxlogPowerCutScenario, TornCommitAtomicBatchIsRecoveredWholeOrNotAtAll) {
       for (auto rm : {log::RecoveryMode::kTolerateCorruptedTail,
                       log::RecoveryMode::kPointInTime}) {
         auto out = recover(state->get(), rm);
-        ASSERT_TRUE(out.ok()) << "keep " << keep << ": "
-                              << out.status().to_string();
+        ASSERT_TRUE(out.ok())
+            << "keep " << keep << ": " << out.status().to_string();
         ASSERT_EQ(txns_of(*out), intact ? all : before)
             << "keep " << keep << " mode " << static_cast<int>(mode);
         ASSERT_EQ(out->result.incomplete_transactions, 0U);
@@ -517,7 +533,8 @@ TEST_F(TxlogPowerCutScenario, EntryByEntryTransactionsAcrossACrash) {
   EXPECT_EQ(again->result.orphaned_transactions, 1U);    // D
 }
 
-TEST_F(TxlogPowerCutScenario, PowerCutDuringConcurrentStrictCommitsKeepsAckedTxs) {
+TEST_F(TxlogPowerCutScenario,
+       PowerCutDuringConcurrentStrictCommitsKeepsAckedTxs) {
   auto w = open(DurabilityMode::strict(), 2000);
   ASSERT_NE(w, nullptr);
   constexpr int kThreads = 4;
@@ -685,8 +702,8 @@ TEST_F(TxlogPowerCutScenario, CrashAfterSnapshotAndTruncateRecoversFromIt) {
     EXPECT_EQ(out->result.last_snapshot_lsn, *marker);
 
     // Replay from the start of what is left works too and ends the same.
-    auto whole = recover(state->get(),
-                         log::RecoveryMode::kTolerateCorruptedTail);
+    auto whole =
+        recover(state->get(), log::RecoveryMode::kTolerateCorruptedTail);
     ASSERT_TRUE(whole.ok()) << whole.status().to_string();
     const std::vector<Txn> all = txns_of(*whole);
     ASSERT_GE(all.size(), got.size());
