@@ -549,7 +549,11 @@ TEST_F(MvccPowerCutScenario, TornTransactionBatchIsRecoveredWholeOrNotAtAll) {
   // Any part of it: the first three only, in every recovery mode that
   // accepts a damaged tail.
   for (TearMode mode : {TearMode::kCut, TearMode::kZeros, TearMode::kGarbage}) {
-    for (std::size_t keep = 0; keep < batch_bytes; ++keep) {
+    // Every cut point near the record boundaries at the ends; every third
+    // in between (every one with STRATA_LONG_TESTS).
+    for (std::size_t keep = 0; keep < batch_bytes;
+         keep +=
+         (STRATA_LONG_TESTS || keep < 64 || keep + 64 > batch_bytes) ? 1 : 3) {
       CrashStateOptions co;
       co.tear_mode = mode;
       co.tear_keep_bytes = keep;
@@ -627,10 +631,14 @@ TEST_F(MvccPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxns) {
   for (std::size_t p = 0; p <= trace.size(); ++p) {
     const bool ends_in_append =
         p > 0 && trace[p - 1].type == EnvOp::Type::kAppend;
-    for (TearMode tear : {TearMode::kNone, TearMode::kCut}) {
+    // Untorn or torn last append; unsynced directory changes lost or kept.
+    for (int variant = 0; variant < 4; ++variant) {
+      const TearMode tear = variant % 2 == 0 ? TearMode::kNone : TearMode::kCut;
+      const bool keep_dir_ops = variant >= 2;
       if (tear != TearMode::kNone && !ends_in_append) continue;
       CrashStateOptions co;
       co.tear_mode = tear;
+      co.drop_unsynced_dir_ops = !keep_dir_ops;
       co.tear_keep_bytes =
           tear == TearMode::kNone ? 0 : trace[p - 1].data.size() / 2;
       auto state = materialize_crash_state(trace, p, co);
@@ -643,7 +651,8 @@ TEST_F(MvccPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxns) {
       }
       SCOPED_TRACE("crash after op " + std::to_string(p) + " " +
                    (p > 0 ? describe(trace[p - 1]) : std::string("(none)")) +
-                   (tear != TearMode::kNone ? " torn" : ""));
+                   (tear != TearMode::kNone ? " torn" : "") +
+                   (keep_dir_ops ? " dir ops kept" : ""));
       auto got =
           replay_txns(state->get(), log::RecoveryMode::kTolerateCorruptedTail);
       if (started == 0 && !got.ok() && got.status().is_not_found()) {

@@ -454,7 +454,11 @@ TEST_F(TxlogPowerCutScenario, TornCommitAtomicBatchIsRecoveredWholeOrNotAtAll) {
   auto whole_segment = read_file(full->get(), trace.back().path);
   ASSERT_TRUE(whole_segment.ok());
   for (TearMode mode : {TearMode::kCut, TearMode::kZeros, TearMode::kGarbage}) {
-    for (std::size_t keep = 0; keep < batch_bytes; ++keep) {
+    // Every cut point near the record boundaries at the ends; every third
+    // in between (every one with STRATA_LONG_TESTS).
+    for (std::size_t keep = 0; keep < batch_bytes;
+         keep +=
+         (STRATA_LONG_TESTS || keep < 64 || keep + 64 > batch_bytes) ? 1 : 3) {
       CrashStateOptions co;
       co.tear_mode = mode;
       co.tear_keep_bytes = keep;
@@ -606,10 +610,15 @@ TEST_F(TxlogPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxs) {
   for (std::size_t p = 0; p <= trace.size(); ++p) {
     const bool ends_in_append =
         p > 0 && trace[p - 1].type == EnvOp::Type::kAppend;
-    for (TearMode tear : {TearMode::kNone, TearMode::kGarbage}) {
+    // Untorn or torn last append; unsynced directory changes lost or kept.
+    for (int variant = 0; variant < 4; ++variant) {
+      const TearMode tear =
+          variant % 2 == 0 ? TearMode::kNone : TearMode::kGarbage;
+      const bool keep_dir_ops = variant >= 2;
       if (tear != TearMode::kNone && !ends_in_append) continue;
       CrashStateOptions co;
       co.tear_mode = tear;
+      co.drop_unsynced_dir_ops = !keep_dir_ops;
       co.tear_keep_bytes =
           tear == TearMode::kNone ? 0 : trace[p - 1].data.size() / 3;
       auto state = materialize_crash_state(trace, p, co);
@@ -622,7 +631,8 @@ TEST_F(TxlogPowerCutScenario, CrashAtEveryStepOfSegmentRotationKeepsAckedTxs) {
       }
       SCOPED_TRACE("crash after op " + std::to_string(p) + " " +
                    (p > 0 ? describe(trace[p - 1]) : std::string("(none)")) +
-                   (tear != TearMode::kNone ? " torn" : ""));
+                   (tear != TearMode::kNone ? " torn" : "") +
+                   (keep_dir_ops ? " dir ops kept" : ""));
       auto out =
           recover(state->get(), log::RecoveryMode::kTolerateCorruptedTail);
       if (started == 0 && !out.ok() && out.status().is_not_found()) {
