@@ -292,9 +292,10 @@ void check_power_cut_property(ModeChoice choice) {
   const auto n_written = *rc::gen::inRange<std::size_t>(0, specs.size() + 1);
   const auto partial_entries = *rc::gen::inRange<std::size_t>(0, 4);
   // An optional injected error: 0 none, 1 EIO on append, 2 ENOSPC on append
-  // (with part of the data written), 3 EIO on sync.
+  // (with part of the data written), 3 EIO on sync, 4 to 6 a failed
+  // rotation step (ENOSPC on create, EIO on rename or directory sync).
   const int fault = *rc::gen::weightedOneOf<int>(
-      {{3, rc::gen::just(0)}, {1, rc::gen::inRange(1, 4)}});
+      {{3, rc::gen::just(0)}, {2, rc::gen::inRange(1, 7)}});
   const auto fault_nth = *rc::gen::inRange<uint64_t>(1, 25);
   if (fault == 1) env.inject_error(FaultOp::kAppend, fault_nth, EIO);
   const auto fault_partial = *rc::gen::inRange<std::size_t>(0, 40);
@@ -302,6 +303,10 @@ void check_power_cut_property(ModeChoice choice) {
     env.inject_error(FaultOp::kAppend, fault_nth, ENOSPC, fault_partial);
   }
   if (fault == 3) env.inject_error(FaultOp::kSync, fault_nth, EIO);
+  // Failures of a segment rotation's steps (small nth: rotations are few).
+  if (fault == 4) env.inject_error(FaultOp::kCreate, fault_nth % 4 + 1, ENOSPC);
+  if (fault == 5) env.inject_error(FaultOp::kRename, fault_nth % 4 + 1, EIO);
+  if (fault == 6) env.inject_error(FaultOp::kSyncDir, fault_nth % 4 + 1, EIO);
 
   std::vector<Txn> committed;         // attempted commits, in commit order
   std::size_t durable = 0;            // of which acknowledged durable
@@ -326,7 +331,7 @@ void check_power_cut_property(ModeChoice choice) {
         s1 == s0 || (!ok && fault == 3 && s1 == s0 + 1 && s1 >= fault_nth);
     // A failed append that wrote nothing is not the env's last append.
     const bool wrote_nothing =
-        !ok && (fault == 1 || (fault == 2 && fault_partial == 0));
+        !ok && (fault == 1 || (fault == 2 && fault_partial == 0) || fault >= 4);
     if (a1 > a0) {
       last_call_tearable = no_good_sync && !wrote_nothing;
       last_call_bytes = (*wal)->stats().bytes - b0;
