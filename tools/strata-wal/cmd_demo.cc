@@ -158,7 +158,7 @@ sd::Status write_txlog_run(tx::WalWriter* w, const tx::RunId& run, int agent,
   committed->insert(t2.id().to_string());
   const tx::TxId gone = w->begin_transaction();
   r = w->write_tx_entry_for_run(gone, run, tx::WalEntryType::kKvPut,
-                                tx::KvPutOp{"draft", "discarded"}.key);
+                                tx::TxEntry(tx::KvPutOp{"draft", "discarded"}).to_wal_payload());
   if (!r.ok()) return r.status();
   r = w->abort_transaction(gone);
   if (!r.ok()) return r.status();
