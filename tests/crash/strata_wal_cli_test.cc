@@ -215,7 +215,7 @@ TEST(StrataWalCli, NonLogInputsExit2) {
   std::ofstream(t / "other/notes.txt") << "hello";
   std::ofstream(t / "file") << "not a log";
   std::ofstream(t / "emptyfile");
-  for (const std::string& cmd :
+  for (const std::string cmd :
        {"dump", "verify", "recover", "stats", "repair"}) {
     for (const std::string& dir : {t / "missing", t / "empty", t / "other",
                                    t / "file", t / "emptyfile"}) {
@@ -271,7 +271,9 @@ TEST(StrataWalCli, EveryCommandOnBothKinds) {
         EXPECT_TRUE(j["value"].contains("String"));
         EXPECT_TRUE(j.contains("version"));
       }
-      if (mvcc && type == "BeginTxn") EXPECT_TRUE(j["txn_id"].is_number());
+      if (mvcc && type == "BeginTxn") {
+        EXPECT_TRUE(j["txn_id"].is_number());
+      }
       if (!mvcc) {
         EXPECT_TRUE(j["txn_id"].is_string());
         EXPECT_TRUE(j.contains("payload"));
@@ -326,7 +328,9 @@ TEST(StrataWalCli, EveryCommandOnBothKinds) {
     make_log(dir, kind, 5, t / "ack");
     auto ids = acked(t / "ack");
     ASSERT_EQ(ids.size(), 35U);
-    if (mvcc) EXPECT_EQ(ids.back(), "35");
+    if (mvcc) {
+      EXPECT_EQ(ids.back(), "35");
+    }
     EXPECT_EQ(committed_entries(dir).size(), 35U);
   }
 }
