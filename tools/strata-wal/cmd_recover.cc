@@ -31,6 +31,28 @@ bool has_damage(const std::vector<sd::log::LogProblem>& problems) {
   return false;
 }
 
+// The replay APIs list the directory once; a live writer that seals a
+// segment after that makes its successor look missing. When the log gained
+// segments during a replay that found a missing segment, the replay is
+// simply run again (bounded).
+std::size_t segment_count(const std::string& dir) {
+  std::string error;
+  auto log = detect_log(dir, &error);
+  return log ? log->segment_files.size() : 0;
+}
+
+bool mentions_missing(const sd::Status& status,
+                      const std::vector<sd::log::LogProblem>& problems) {
+  if (!status.ok() &&
+      status.message().find("missing_segment") != std::string_view::npos) {
+    return true;
+  }
+  for (const auto& p : problems) {
+    if (p.kind == sd::log::ProblemKind::kMissingSegment) return true;
+  }
+  return false;
+}
+
 Json problems_json(const std::vector<sd::log::LogProblem>& problems) {
   Json out = Json::array();
   for (const auto& p : problems) out.push_back(problem_json(p));
@@ -52,6 +74,19 @@ int recover_mvcc(const RecoverArgs& args, const LogDir& log,
   };
   mv::MvccStore store;
   auto replayed = mv::replay_wal(log.dir, &store, options);
+  std::size_t seen = log.segment_files.size();
+  for (int i = 0; i < 20; ++i) {
+    const std::size_t now = segment_count(log.dir);
+    if (!mentions_missing(replayed.status(),
+                          replayed.ok() ? replayed->problems
+                                        : std::vector<sd::log::LogProblem>{}) ||
+        now <= seen) {
+      break;
+    }
+    seen = now;
+    store.clear();
+    replayed = mv::replay_wal(log.dir, &store, options);
+  }
   bar.finish();
   if (!replayed.ok()) {
     print_error("recover", replayed.status().to_string());
@@ -150,6 +185,18 @@ int recover_txlog(const RecoverArgs& args, const LogDir& log,
     bar.update(p.bytes);
   };
   auto replayed = tx::RecoveryEngine::replay_wal_committed(log.dir, 0, options);
+  std::size_t seen = log.segment_files.size();
+  for (int i = 0; i < 20; ++i) {
+    const std::size_t now = segment_count(log.dir);
+    if (!mentions_missing(replayed.status(),
+                          replayed.ok() ? replayed->result.problems
+                                        : std::vector<sd::log::LogProblem>{}) ||
+        now <= seen) {
+      break;
+    }
+    seen = now;
+    replayed = tx::RecoveryEngine::replay_wal_committed(log.dir, 0, options);
+  }
   bar.finish();
   if (!replayed.ok()) {
     print_error("recover", replayed.status().to_string());
