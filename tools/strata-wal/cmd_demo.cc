@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <set>
 #include <string>
 #include <utility>
@@ -248,11 +249,13 @@ int run_demo(const DemoArgs& args) {
       return kExitUsage;
     }
   }
-  sd::Status s = sd::Env::posix()->create_dir(dir);
-  if (!s.ok()) {
-    print_error("demo", s.to_string());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    print_error("demo", "cannot create " + dir + ": " + ec.message());
     return kExitUsage;
   }
+  sd::Status s;
   fmt::print("strata-wal demo in {}\n\n", dir);
   const auto t_all = Clock::now();
 

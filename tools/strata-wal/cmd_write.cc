@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -182,7 +183,16 @@ int run_write(const WriteArgs& args) {
     print_error("write", error);
     return kExitUsage;
   }
-  if (!*empty) {
+  if (*empty) {
+    // The library makes the last directory only; make its parents too, as
+    // a user of `write` expects of "creates the log".
+    std::error_code ec;
+    std::filesystem::create_directories(args.dir, ec);
+    if (ec) {
+      print_error("write", "cannot create " + args.dir + ": " + ec.message());
+      return kExitUsage;
+    }
+  } else if (!holds_only_creation_leftovers(args.dir)) {
     auto log = detect_log(args.dir, &error);
     if (!log) {
       print_error("write", error + "; write creates a log only in a missing "

@@ -112,6 +112,18 @@ std::optional<bool> dir_is_missing_or_empty(const std::string& dir,
   return names->empty();
 }
 
+bool holds_only_creation_leftovers(const std::string& dir) {
+  std::string error;
+  auto names = list_names(dir, &error);
+  if (!names) return false;
+  for (const std::string& name : *names) {
+    if (name != "LOCK" && name != "START" && !ends_with(name, ".tmp")) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string log_kind_arg(sd::log::LogKind kind) {
   switch (kind) {
     case sd::log::LogKind::kMvcc:

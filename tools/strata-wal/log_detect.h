@@ -32,6 +32,11 @@ std::optional<LogDir> detect_log(const std::string& dir, std::string* error);
 std::optional<bool> dir_is_missing_or_empty(const std::string& dir,
                                             std::string* error);
 
+// Whether `dir` holds nothing but files a log makes before its first
+// segment (LOCK, START, *.tmp): what a writer killed while creating the log
+// leaves. write may create the log there.
+bool holds_only_creation_leftovers(const std::string& dir);
+
 // "mvcc", "txlog" or "raw".
 std::string log_kind_arg(strata::durability::log::LogKind kind);
 
