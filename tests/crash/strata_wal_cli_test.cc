@@ -366,6 +366,11 @@ TEST(StrataWalCli, KillDuringWriteLosesNothingAcknowledged) {
     for (const auto& [id, n] : committed) {
       EXPECT_EQ(n, 4) << "partial transaction " << id;
     }
+    // The tool's grouping agrees with the library's recovery.
+    json rec = json::parse(run({"recover", dir, "--json"}).out);
+    EXPECT_EQ(rec[kind == "mvcc" ? "txns_applied" : "transactions_recovered"]
+                  .get<uint64_t>(),
+              committed.size());
     // Only a torn tail at most: verify exits 0.
     RunResult v = run({"verify", dir, "--json"});
     EXPECT_EQ(v.code, 0) << v.out;

@@ -4,6 +4,7 @@
 // in place). Prints what it did; exit 0 when the log is writable afterwards.
 
 #include <cstdio>
+#include <set>
 #include <string>
 
 #include <fmt/core.h>
@@ -12,9 +13,28 @@
 #include "commands.h"
 #include "json_out.h"
 #include "log_detect.h"
+#include "log_scan.h"
+#include "strata/durability/env.h"
 #include "strata/durability/log/log_repair.h"
 
 namespace strata_wal {
+
+namespace {
+
+// The quarantine files in `dir` (repair reports the ones it adds).
+std::set<std::string> quarantine_files(const std::string& dir) {
+  std::set<std::string> out;
+  auto names = sd::Env::posix()->list_dir(dir);
+  if (!names.ok()) return out;
+  for (const std::string& n : *names) {
+    if (n.find("quarantine") != std::string::npos) {
+      out.insert(sd::join_path(dir, n));
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 int run_repair(const RepairArgs& args) {
   std::string error;
@@ -31,6 +51,10 @@ int run_repair(const RepairArgs& args) {
   sd::log::RepairOptions options;
   options.recovery_mode = *mode;
   options.max_record_size = sd::log::kMaxRecordSizeLimit;
+  // What is wrong before the repair, read-only: repair_log's report holds
+  // what its final open found, which no longer shows padded spans.
+  auto before = scan_log(*log, /*quiet=*/true, {}, {});
+  const auto quarantined_before = quarantine_files(args.dir);
   auto repaired = sd::log::repair_log(args.dir, options);
   if (!repaired.ok()) {
     // Busy (a writer holds the log), damage the mode cannot repair, or an
@@ -41,9 +65,15 @@ int run_repair(const RepairArgs& args) {
   }
   const sd::log::RepairReport& r = *repaired;
   const sd::log::OpenReport& o = r.open;
+  std::vector<sd::log::LogProblem> found;
+  if (before.ok()) found = before->problems;
+  std::vector<std::string> added;
+  for (const auto& f : quarantine_files(args.dir)) {
+    if (quarantined_before.count(f) == 0) added.push_back(f);
+  }
   if (args.json) {
-    Json found = Json::array();
-    for (const auto& p : o.problems) found.push_back(problem_json(p));
+    Json found_json = Json::array();
+    for (const auto& p : found) found_json.push_back(problem_json(p));
     Json remaining = Json::array();
     for (const auto& p : r.remaining) remaining.push_back(problem_json(p));
     Json j{{"log", log_kind_arg(r.kind)},
@@ -56,14 +86,14 @@ int run_repair(const RepairArgs& args) {
            {"rotation_completed", o.rotation_completed},
            {"padded_spans", r.padded_spans},
            {"padded_bytes", r.padded_bytes},
-           {"quarantine_files", o.quarantine_files},
-           {"problems", std::move(found)},
+           {"quarantine_files", added},
+           {"problems", std::move(found_json)},
            {"remaining", std::move(remaining)}};
     fmt::print("{}\n", json_line(j));
   } else {
     fmt::print("log:              {} ({}), mode {}\n", args.dir,
                log_kind_arg(r.kind), recovery_mode_arg(*mode));
-    for (const auto& p : o.problems) {
+    for (const auto& p : found) {
       fmt::print("found:            {}\n", p.to_string());
     }
     fmt::print("truncated:        {} bytes\n", o.truncated_bytes);
@@ -73,7 +103,7 @@ int run_repair(const RepairArgs& args) {
       fmt::print("rotation:         an interrupted segment rotation was "
                  "finished\n");
     }
-    for (const auto& f : o.quarantine_files) {
+    for (const auto& f : added) {
       fmt::print("quarantined to:   {}\n", f);
     }
     for (const auto& p : r.remaining) {
