@@ -343,11 +343,11 @@ void LogReader::Impl::step() {
   if (rec.length > options_.max_record_size) {
     // A valid record, only larger than this reader accepts: never mistake
     // it for a torn tail (a writer would cut it off).
-    LogProblem p = make_problem(
-        ProblemKind::kCorruption, idx_, pos_, rec.total_size,
-        "record of " + std::to_string(rec.length) +
-            " bytes exceeds this reader's limit of " +
-            std::to_string(options_.max_record_size) + " bytes");
+    LogProblem p =
+        make_problem(ProblemKind::kCorruption, idx_, pos_, rec.total_size,
+                     "record of " + std::to_string(rec.length) +
+                         " bytes exceeds this reader's limit of " +
+                         std::to_string(options_.max_record_size) + " bytes");
     stop_at(idx_, pos_);
     if (raise(std::move(p)) == Next::kStop) return;
     pos_ += rec.total_size;
@@ -368,8 +368,8 @@ void LogReader::Impl::step() {
         std::string_view more(data_.data() + at, data_.size() - at);
         ParsedRecord part;
         std::string why;
-        bool ok = parse_record(more, seed_, kMaxRecordSizeLimit, &part,
-                               &why) == ParseResult::kValid;
+        bool ok = parse_record(more, seed_, kMaxRecordSizeLimit, &part, &why) ==
+                  ParseResult::kValid;
         if (ok && part.length > options_.max_record_size) {
           ok = false;
           why = "record of " + std::to_string(part.length) +
@@ -446,10 +446,10 @@ void LogReader::Impl::end_of_segment() {
   bool last = idx_ + 1 >= segs_.size();
   if (e.sealed) {
     if (last) {
-      LogProblem p = make_problem(
-          ProblemKind::kMissingSegment, idx_, e.file_size, 0,
-          "segment is sealed but its successor " +
-              std::to_string(e.seal->next_number) + " is missing");
+      LogProblem p =
+          make_problem(ProblemKind::kMissingSegment, idx_, e.file_size, 0,
+                       "segment is sealed but its successor " +
+                           std::to_string(e.seal->next_number) + " is missing");
       raise(std::move(p));
       done_ = true;
       return;
@@ -486,10 +486,9 @@ bool LogReader::Impl::later_segments_hold_data(std::size_t after) const {
     // only a valid record counts as data.
     auto file = env_->new_random_access_file(e.path);
     if (!file.ok()) return true;
-    std::string buf(static_cast<std::size_t>(
-                        std::min<uint64_t>(e.file_size - kSegmentHeaderSize,
-                                           kMaxRecordSizeLimit +
-                                               kRecordHeaderSize)),
+    std::string buf(static_cast<std::size_t>(std::min<uint64_t>(
+                        e.file_size - kSegmentHeaderSize,
+                        kMaxRecordSizeLimit + kRecordHeaderSize)),
                     '\0');
     auto got = (*file)->read(kSegmentHeaderSize, buf);
     if (!got.ok()) return true;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "log/format.h"
 #include "strata/durability/log/log_reader.h"
+#include "log/format.h"
 
 namespace strata::durability::log {
 
@@ -53,9 +53,8 @@ class LogReader::Impl {
   // What a problem does to the read, by the recovery mode.
   enum class Next { kContinue, kStop };
   Next raise(LogProblem problem);
-  LogProblem make_problem(ProblemKind kind, std::size_t index,
-                          uint64_t offset, uint64_t length,
-                          std::string reason) const;
+  LogProblem make_problem(ProblemKind kind, std::size_t index, uint64_t offset,
+                          uint64_t length, std::string reason) const;
   void stop_at(std::size_t index, uint64_t offset);
 
   Status enter_segment();  // loads segs_[idx_] and checks it follows on

@@ -50,7 +50,8 @@ void run_writers(DurabilityMode mode, uint64_t segment_size) {
 
   auto all = read_all(env.get(), "/db/log");
   ASSERT_TRUE(all.status.ok()) << all.status.to_string();
-  ASSERT_EQ(all.payloads.size(), static_cast<std::size_t>(kThreads * kBatches * 3));
+  ASSERT_EQ(all.payloads.size(),
+            static_cast<std::size_t>(kThreads * kBatches * 3));
   // Batches are contiguous and each thread's batches keep their order.
   std::map<int, int> next_of_thread;
   for (std::size_t i = 0; i < all.payloads.size(); i += 3) {
