@@ -122,9 +122,12 @@ std::vector<std::string> segments(const std::string& dir) {
 // A log with small segments and `txns` transactions of 4 entries.
 void make_log(const std::string& dir, const std::string& kind, int txns,
               const std::string& ack = "") {
-  std::vector<std::string> args{"write", dir, "--log", kind, "--txns",
-                                std::to_string(txns), "--segment-size", "2048",
-                                "--value-size", "40", "--quiet"};
+  std::vector<std::string> args{"write",          dir,
+                                "--log",          kind,
+                                "--txns",         std::to_string(txns),
+                                "--segment-size", "2048",
+                                "--value-size",   "40",
+                                "--quiet"};
   if (!ack.empty()) {
     args.push_back("--ack-file");
     args.push_back(ack);
@@ -203,8 +206,8 @@ TEST(StrataWalCli, BadArgumentsExit2WithOneLine) {
     for (const auto& a : args) joined += a + " ";
     EXPECT_EQ(r.code, 2) << joined << "\n" << r.err;
     EXPECT_FALSE(r.err.empty()) << joined;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1)
-        << joined << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << joined << "\n"
+                                                               << r.err;
   }
 }
 
@@ -290,9 +293,9 @@ TEST(StrataWalCli, EveryCommandOnBothKinds) {
     auto tail = json_lines(
         run({"dump", dir, "--json", "--from-lsn", std::to_string(mid)}).out);
     EXPECT_EQ(tail.size(), all.size() - all.size() / 2);
-    auto other_run = json_lines(
-        run({"dump", dir, "--json", "--run",
-             "01900000-0000-7000-8000-000000000000"}).out);
+    auto other_run = json_lines(run({"dump", dir, "--json", "--run",
+                                     "01900000-0000-7000-8000-000000000000"})
+                                    .out);
     EXPECT_TRUE(other_run.empty());
 
     auto committed = committed_entries(dir);
@@ -318,7 +321,8 @@ TEST(StrataWalCli, EveryCommandOnBothKinds) {
     EXPECT_EQ(v10[mvcc ? "txns_applied" : "transactions_recovered"], 10);
     const uint64_t commit_lsn = commits[4]["lsn"];
     json l5 = json::parse(run({"recover", dir, "--json", "--stop-at-lsn",
-                               std::to_string(commit_lsn)}).out);
+                               std::to_string(commit_lsn)})
+                              .out);
     EXPECT_EQ(l5[mvcc ? "txns_applied" : "transactions_recovered"], 5);
 
     RunResult rep = run({"repair", dir});
@@ -344,13 +348,11 @@ TEST(StrataWalCli, KillDuringWriteLosesNothingAcknowledged) {
     const std::string dir = t / "log";
     for (int round = 0; round < 5; ++round) {
       const pid_t pid =
-          spawn({"write", dir, "--log", kind, "--txns", "1000000",
-                 "--threads", std::to_string(1 + round % 2), "--mode",
-                 modes[round % 3], "--segment-size", "8192", "--ack-file",
-                 t / "ack", "--quiet"},
+          spawn({"write", dir, "--log", kind, "--txns", "1000000", "--threads",
+                 std::to_string(1 + round % 2), "--mode", modes[round % 3],
+                 "--segment-size", "8192", "--ack-file", t / "ack", "--quiet"},
                 t / "out", t / "err");
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(100 + rng() % 400));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 400));
       ::kill(pid, SIGKILL);
       int status = 0;
       ::waitpid(pid, &status, 0);
@@ -499,10 +501,10 @@ TEST(StrataWalCli, ReadingBesideALiveWriter) {
     SCOPED_TRACE(kind);
     TempDir t;
     make_log(t / "log", kind, 5);
-    const pid_t pid = spawn({"write", t / "log", "--log", kind, "--txns",
-                             "1000000", "--mode", "none", "--segment-size",
-                             "4096", "--quiet"},
-                            t / "out", t / "err");
+    const pid_t pid =
+        spawn({"write", t / "log", "--log", kind, "--txns", "1000000", "--mode",
+               "none", "--segment-size", "4096", "--quiet"},
+              t / "out", t / "err");
     for (int i = 0; i < 6; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(40));
       for (const std::string& cmd : kReadingCommands) {
@@ -562,7 +564,8 @@ TEST(StrataWalCli, RepairThenWriteThenVerify) {
     for (const auto& id : acked(t / "ack2")) EXPECT_EQ(committed[id], 4) << id;
     bool quarantined = false;
     for (const auto& e : fs::directory_iterator(dir)) {
-      if (e.path().filename().string().find("quarantine") != std::string::npos) {
+      if (e.path().filename().string().find("quarantine") !=
+          std::string::npos) {
         quarantined = true;
       }
     }
@@ -582,8 +585,8 @@ TEST(StrataWalCli, DemoRecoversExactlyWhatWasAcknowledged) {
   auto lines = json_lines(run({"dump", t / "demo/mvcc", "--json"}).out);
   std::set<std::string> types;
   for (const json& j : lines) types.insert(j["type"].get<std::string>());
-  for (const char* want : {"Write", "JsonCreate", "JsonSet", "VectorUpsert",
-                           "AbortTxn"}) {
+  for (const char* want :
+       {"Write", "JsonCreate", "JsonSet", "VectorUpsert", "AbortTxn"}) {
     EXPECT_TRUE(types.count(want)) << want;
   }
   // Running again in the same place is refused, not mixed in.

@@ -23,16 +23,16 @@
 
 #include <fmt/core.h>
 
-#include "cli_util.h"
-#include "commands.h"
-#include "log_detect.h"
-#include "workload.h"
 #include "strata/durability/env.h"
 #include "strata/durability/mvcc/mvcc_store.h"
 #include "strata/durability/mvcc/replay.h"
 #include "strata/durability/mvcc/wal.h"
 #include "strata/durability/txlog/recovery.h"
 #include "strata/durability/txlog/wal_writer.h"
+#include "cli_util.h"
+#include "commands.h"
+#include "log_detect.h"
+#include "workload.h"
 
 namespace strata_wal {
 
@@ -62,9 +62,8 @@ class RecordingStore : public mv::MvccStore {
 // The deterministic MVCC workload of one agent run. Returns the committed
 // transactions; `*next_txn` and `*version` advance.
 sd::Status write_agent_run(mv::WAL* wal, const mv::RunId& run, int agent,
-                           uint64_t seed, uint64_t* next_txn,
-                           uint64_t* version, std::set<MvccTxn>* committed,
-                           int* aborted) {
+                           uint64_t seed, uint64_t* next_txn, uint64_t* version,
+                           std::set<MvccTxn>* committed, int* aborted) {
   const mv::Namespace ns{"acme", "support-bot", fmt::format("agent-{}", agent),
                          run};
   auto commit = [&](std::vector<mv::WALEntry> data) -> sd::Status {
@@ -83,9 +82,11 @@ sd::Status write_agent_run(mv::WAL* wal, const mv::RunId& run, int agent,
   mv::Value::Object flags{{"escalated", mv::Value::boolean(false)},
                           {"language", mv::Value::string("en")}};
   sd::Status s = commit({
-      mv::Write{run, mv::Key::new_kv(ns, "status"), mv::Value::string("running"), v},
+      mv::Write{run, mv::Key::new_kv(ns, "status"),
+                mv::Value::string("running"), v},
       mv::Write{run, mv::Key::new_kv(ns, "steps"), mv::Value::integer(0), v},
-      mv::Write{run, mv::Key::new_kv(ns, "confidence"), mv::Value::floating(0.5), v},
+      mv::Write{run, mv::Key::new_kv(ns, "confidence"),
+                mv::Value::floating(0.5), v},
       mv::Write{run, mv::Key::new_kv(ns, "flags"), mv::Value::object(flags), v},
       mv::Write{run, mv::Key::new_event(ns, 1),
                 mv::Value::bytes(derive_value(seed, agent, 0, 16)), v},
@@ -95,8 +96,8 @@ sd::Status write_agent_run(mv::WAL* wal, const mv::RunId& run, int agent,
   v = ++*version;
   mv::Value::Array messages{mv::Value::string("hello"),
                             mv::Value::string("how can I help?")};
-  mv::Value doc = mv::Value::object(
-      {{"messages", mv::Value::array(messages)}, {"turns", mv::Value::integer(2)}});
+  mv::Value doc = mv::Value::object({{"messages", mv::Value::array(messages)},
+                                     {"turns", mv::Value::integer(2)}});
   auto turns = mv::JsonPath::parse("turns");
   if (!turns.ok()) return turns.status();
   s = commit({
@@ -107,8 +108,8 @@ sd::Status write_agent_run(mv::WAL* wal, const mv::RunId& run, int agent,
   if (!s.ok()) return s;
   // 3: a vector collection of memories.
   v = ++*version;
-  std::vector<mv::WALEntry> vec{
-      mv::VectorCollectionCreate{run, "memories", 4, mv::DistanceMetric::kCosine, v}};
+  std::vector<mv::WALEntry> vec{mv::VectorCollectionCreate{
+      run, "memories", 4, mv::DistanceMetric::kCosine, v}};
   for (uint64_t i = 0; i < 3; ++i) {
     mv::VectorUpsert up;
     up.run_id = run;
@@ -158,8 +159,9 @@ sd::Status write_txlog_run(tx::WalWriter* w, const tx::RunId& run, int agent,
   if (!c.ok()) return c.status();
   committed->insert(t2.id().to_string());
   const tx::TxId gone = w->begin_transaction();
-  r = w->write_tx_entry_for_run(gone, run, tx::WalEntryType::kKvPut,
-                                tx::TxEntry(tx::KvPutOp{"draft", "discarded"}).to_wal_payload());
+  r = w->write_tx_entry_for_run(
+      gone, run, tx::WalEntryType::kKvPut,
+      tx::TxEntry(tx::KvPutOp{"draft", "discarded"}).to_wal_payload());
   if (!r.ok()) return r.status();
   r = w->abort_transaction(gone);
   if (!r.ok()) return r.status();
@@ -194,14 +196,15 @@ sd::Status write_txlog_run(tx::WalWriter* w, const tx::RunId& run, int agent,
     const uint64_t v = ++version;
     std::vector<mv::WALEntry> all{mv::BeginTxn{id, run, 0}};
     for (uint64_t e = 0; e < 3; ++e) {
-      all.emplace_back(mv::Write{run,
-                                 mv::Key::new_kv(ns, fmt::format("late-{}-{}", id, e)),
-                                 mv::Value::string(derive_value(seed, id, e, 24)), v});
+      all.emplace_back(
+          mv::Write{run, mv::Key::new_kv(ns, fmt::format("late-{}-{}", id, e)),
+                    mv::Value::string(derive_value(seed, id, e, 24)), v});
     }
     all.emplace_back(mv::CommitTxn{id, run});
     auto r = (*wal)->append_transaction(all);
     if (!r.ok()) child_fail(fd, r.status());
-    write_line(fd, fmt::format("M {} {} {}\n", run.to_string(), id, r->commit_lsn));
+    write_line(fd,
+               fmt::format("M {} {} {}\n", run.to_string(), id, r->commit_lsn));
     auto t = tx::Transaction::for_run(run);
     t.kv_put(fmt::format("late-{}", i), derive_value(seed, i, 0, 24))
         .event_append(fmt::format("late event {}", i));
@@ -214,11 +217,12 @@ sd::Status write_txlog_run(tx::WalWriter* w, const tx::RunId& run, int agent,
   auto r = (*wal)->append(mv::BeginTxn{id, run, 0});
   if (!r.ok()) child_fail(fd, r.status());
   r = (*wal)->append(mv::Write{run, mv::Key::new_kv(ns, "half"),
-                               mv::Value::string("never committed"), ++version});
+                               mv::Value::string("never committed"),
+                               ++version});
   if (!r.ok()) child_fail(fd, r.status());
   const tx::TxId half = (*w)->begin_transaction();
-  auto l = (*w)->write_tx_entry_for_run(half, run, tx::WalEntryType::kKvPut,
-                                        "half");
+  auto l =
+      (*w)->write_tx_entry_for_run(half, run, tx::WalEntryType::kKvPut, "half");
   if (!l.ok()) child_fail(fd, l.status());
   write_line(fd, fmt::format("MID {} {}\n", id, half.to_string()));
   while (true) ::pause();
@@ -289,9 +293,10 @@ int run_demo(const DemoArgs& args) {
       return kExitLogProblem;
     }
   }
-  fmt::print("1. MVCC WAL: 3 agent runs, {} committed transactions (KV, JSON, "
-             "vector), {} aborted        {:8.1f} ms\n",
-             mvcc_acked.size(), mvcc_aborted, ms_since(t));
+  fmt::print(
+      "1. MVCC WAL: 3 agent runs, {} committed transactions (KV, JSON, "
+      "vector), {} aborted        {:8.1f} ms\n",
+      mvcc_acked.size(), mvcc_aborted, ms_since(t));
 
   // Step 2: the Transaction Log.
   t = Clock::now();
@@ -319,9 +324,10 @@ int run_demo(const DemoArgs& args) {
       return kExitLogProblem;
     }
   }
-  fmt::print("2. Transaction Log: {} committed cross-primitive transactions, "
-             "{} aborted        {:8.1f} ms\n",
-             tx_acked.size(), tx_aborted, ms_since(t));
+  fmt::print(
+      "2. Transaction Log: {} committed cross-primitive transactions, "
+      "{} aborted        {:8.1f} ms\n",
+      tx_acked.size(), tx_aborted, ms_since(t));
 
   // Step 3: a child writes more and is killed mid-transaction.
   t = Clock::now();
@@ -361,7 +367,8 @@ int run_demo(const DemoArgs& args) {
       unsigned long long id = 0;
       unsigned long long lsn = 0;
       if (line.rfind("M ", 0) == 0 &&
-          std::sscanf(line.c_str(), "M %63s %llu %llu", run_buf, &id, &lsn) == 3) {
+          std::sscanf(line.c_str(), "M %63s %llu %llu", run_buf, &id, &lsn) ==
+              3) {
         mvcc_acked.emplace(run_buf, id);
         ++child_mvcc;
       } else if (line.rfind("T ", 0) == 0 &&
@@ -380,12 +387,12 @@ int run_demo(const DemoArgs& args) {
   ::waitpid(pid, &wstatus, 0);
   ::close(fds[0]);
   const bool killed = WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL;
-  fmt::print("3. crash: child {} acknowledged {} MVCC + {} Transaction Log "
-             "commits, began one more in each, {}        {:8.1f} ms\n",
-             pid, child_mvcc, child_tx,
-             killed ? "killed with SIGKILL mid-transaction"
-                    : "exited before the kill",
-             ms_since(t));
+  fmt::print(
+      "3. crash: child {} acknowledged {} MVCC + {} Transaction Log "
+      "commits, began one more in each, {}        {:8.1f} ms\n",
+      pid, child_mvcc, child_tx,
+      killed ? "killed with SIGKILL mid-transaction" : "exited before the kill",
+      ms_since(t));
   if (!child_error.empty()) {
     print_error("demo", "the child failed: " + child_error);
     return kExitLogProblem;
@@ -417,47 +424,57 @@ int run_demo(const DemoArgs& args) {
              mvcc_ms, tx_ms);
 
   fmt::print("MVCC WAL ({})\n", mdir);
-  fmt::print("  committed:  {} transactions applied ({} writes, {} JSON, {} "
-             "vector ops), final version {}\n",
-             ms.txns_applied, ms.writes_applied,
-             ms.json_creates_applied + ms.json_sets_applied,
-             ms.vector_collection_creates_applied + ms.vector_upserts_applied,
-             ms.final_version);
-  fmt::print("  discarded:  {} aborted (the agent aborted them), {} "
-             "incomplete (no CommitTxn: the writer was killed first)\n",
-             ms.aborted_txns, ms.incomplete_txns);
-  fmt::print("  store:      {} live keys, {} JSON documents, {} vector "
-             "collections; {} entries, {} bytes read\n",
-             store.live_key_count(), store.json_document_count(),
-             store.vector_collection_count(), ms.entries_read, ms.bytes_read);
-  for (const auto& p : ms.problems) fmt::print("  problem:    {}\n", p.to_string());
+  fmt::print(
+      "  committed:  {} transactions applied ({} writes, {} JSON, {} "
+      "vector ops), final version {}\n",
+      ms.txns_applied, ms.writes_applied,
+      ms.json_creates_applied + ms.json_sets_applied,
+      ms.vector_collection_creates_applied + ms.vector_upserts_applied,
+      ms.final_version);
+  fmt::print(
+      "  discarded:  {} aborted (the agent aborted them), {} "
+      "incomplete (no CommitTxn: the writer was killed first)\n",
+      ms.aborted_txns, ms.incomplete_txns);
+  fmt::print(
+      "  store:      {} live keys, {} JSON documents, {} vector "
+      "collections; {} entries, {} bytes read\n",
+      store.live_key_count(), store.json_document_count(),
+      store.vector_collection_count(), ms.entries_read, ms.bytes_read);
+  for (const auto& p : ms.problems)
+    fmt::print("  problem:    {}\n", p.to_string());
   fmt::print("Transaction Log ({})\n", tdir);
-  fmt::print("  committed:  {} transactions recovered, {} entries replayed, "
-             "{} run markers\n",
-             tr.transactions_recovered, tr.entries_replayed,
-             tr.non_transactional_entries);
-  fmt::print("  discarded:  {} aborted (abort marker), {} orphaned (no commit "
-             "marker: the writer was killed first), {} incomplete\n",
-             tr.aborted_transactions, tr.orphaned_transactions,
-             tr.incomplete_transactions);
-  for (const auto& p : tr.problems) fmt::print("  problem:    {}\n", p.to_string());
+  fmt::print(
+      "  committed:  {} transactions recovered, {} entries replayed, "
+      "{} run markers\n",
+      tr.transactions_recovered, tr.entries_replayed,
+      tr.non_transactional_entries);
+  fmt::print(
+      "  discarded:  {} aborted (abort marker), {} orphaned (no commit "
+      "marker: the writer was killed first), {} incomplete\n",
+      tr.aborted_transactions, tr.orphaned_transactions,
+      tr.incomplete_transactions);
+  for (const auto& p : tr.problems)
+    fmt::print("  problem:    {}\n", p.to_string());
 
   const bool mvcc_ok = store.applied == mvcc_acked && ms.incomplete_txns == 1 &&
                        ms.aborted_txns == static_cast<uint64_t>(mvcc_aborted);
-  const bool tx_ok = tx_recovered == tx_acked && tr.orphaned_transactions == 1 &&
-                     tr.aborted_transactions == static_cast<uint64_t>(tx_aborted);
-  fmt::print("\ncheck: MVCC WAL {} ({} acknowledged, {} recovered); "
-             "Transaction Log {} ({} acknowledged, {} recovered)\n",
-             mvcc_ok ? "OK" : "MISMATCH", mvcc_acked.size(),
-             store.applied.size(), tx_ok ? "OK" : "MISMATCH", tx_acked.size(),
-             tx_recovered.size());
-  fmt::print("total {:.1f} ms; the logs are kept in {} (try: strata-wal dump "
-             "{} --committed)\n",
-             ms_since(t_all), dir, mdir);
+  const bool tx_ok =
+      tx_recovered == tx_acked && tr.orphaned_transactions == 1 &&
+      tr.aborted_transactions == static_cast<uint64_t>(tx_aborted);
+  fmt::print(
+      "\ncheck: MVCC WAL {} ({} acknowledged, {} recovered); "
+      "Transaction Log {} ({} acknowledged, {} recovered)\n",
+      mvcc_ok ? "OK" : "MISMATCH", mvcc_acked.size(), store.applied.size(),
+      tx_ok ? "OK" : "MISMATCH", tx_acked.size(), tx_recovered.size());
+  fmt::print(
+      "total {:.1f} ms; the logs are kept in {} (try: strata-wal dump "
+      "{} --committed)\n",
+      ms_since(t_all), dir, mdir);
   std::fflush(stdout);
   if (!mvcc_ok || !tx_ok || !killed) {
-    print_error("demo", "what was recovered does not match what was "
-                        "acknowledged");
+    print_error("demo",
+                "what was recovered does not match what was "
+                "acknowledged");
     return kExitLogProblem;
   }
   return kExitOk;

@@ -9,14 +9,14 @@
 
 #include <fmt/core.h>
 
+#include "strata/durability/txlog/wal_entry_type.h"
+#include "strata/durability/uuid.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "json_out.h"
 #include "log_detect.h"
 #include "log_scan.h"
 #include "txn_group.h"
-#include "strata/durability/txlog/wal_entry_type.h"
-#include "strata/durability/uuid.h"
 
 namespace strata_wal {
 

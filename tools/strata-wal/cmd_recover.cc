@@ -8,14 +8,14 @@
 
 #include <fmt/core.h>
 
+#include "strata/durability/mvcc/mvcc_store.h"
+#include "strata/durability/mvcc/replay.h"
+#include "strata/durability/txlog/recovery.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "json_out.h"
 #include "log_detect.h"
 #include "progress.h"
-#include "strata/durability/mvcc/mvcc_store.h"
-#include "strata/durability/mvcc/replay.h"
-#include "strata/durability/txlog/recovery.h"
 
 namespace strata_wal {
 
@@ -133,29 +133,31 @@ int recover_mvcc(const RecoverArgs& args, const LogDir& log,
   } else {
     fmt::print("log:                {} (mvcc), mode {}\n", log.dir,
                recovery_mode_arg(mode));
-    fmt::print("transactions:       {} applied, {} aborted, {} incomplete, "
-               "{} filtered\n",
-               s.txns_applied, s.aborted_txns, s.incomplete_txns,
-               s.txns_filtered);
-    fmt::print("applied:            {} writes, {} deletes, {} json, {} "
-               "vector ops; {} skipped\n",
-               s.writes_applied, s.deletes_applied,
-               s.json_creates_applied + s.json_sets_applied +
-                   s.json_deletes_applied + s.json_destroys_applied,
-               s.vector_collection_creates_applied +
-                   s.vector_collection_deletes_applied +
-                   s.vector_upserts_applied + s.vector_deletes_applied,
-               s.entries_skipped);
+    fmt::print(
+        "transactions:       {} applied, {} aborted, {} incomplete, "
+        "{} filtered\n",
+        s.txns_applied, s.aborted_txns, s.incomplete_txns, s.txns_filtered);
+    fmt::print(
+        "applied:            {} writes, {} deletes, {} json, {} "
+        "vector ops; {} skipped\n",
+        s.writes_applied, s.deletes_applied,
+        s.json_creates_applied + s.json_sets_applied + s.json_deletes_applied +
+            s.json_destroys_applied,
+        s.vector_collection_creates_applied +
+            s.vector_collection_deletes_applied + s.vector_upserts_applied +
+            s.vector_deletes_applied,
+        s.entries_skipped);
     fmt::print("orphaned:           {} entries, {} markers\n",
                s.orphaned_entries, s.orphaned_markers);
     fmt::print("entries read:       {} ({} bytes, LSN {}..{})\n",
                s.entries_read, s.bytes_read, s.start_lsn, s.end_lsn);
     fmt::print("final version:      {}, max txn id {}\n", s.final_version,
                s.max_txn_id);
-    fmt::print("store:              {} live keys, {} JSON documents, {} "
-               "vector collections\n",
-               store.live_key_count(), store.json_document_count(),
-               store.vector_collection_count());
+    fmt::print(
+        "store:              {} live keys, {} JSON documents, {} "
+        "vector collections\n",
+        store.live_key_count(), store.json_document_count(),
+        store.vector_collection_count());
     fmt::print("corrupted entries:  {}\n", s.corrupted_entries);
     for (const auto& p : s.problems) {
       fmt::print("problem:            {}\n", p.to_string());
@@ -234,15 +236,17 @@ int recover_txlog(const RecoverArgs& args, const LogDir& log,
   } else {
     fmt::print("log:                {} (txlog), mode {}\n", log.dir,
                recovery_mode_arg(mode));
-    fmt::print("transactions:       {} recovered, {} aborted, {} orphaned, "
-               "{} incomplete, {} empty, {} filtered\n",
-               r.transactions_recovered, r.aborted_transactions,
-               r.orphaned_transactions, r.incomplete_transactions,
-               r.empty_transactions, r.filtered_transactions);
-    fmt::print("entries:            {} replayed, {} non-transactional, {} "
-               "filtered, {} skipped\n",
-               r.entries_replayed, r.non_transactional_entries,
-               r.filtered_entries, r.skipped_entries);
+    fmt::print(
+        "transactions:       {} recovered, {} aborted, {} orphaned, "
+        "{} incomplete, {} empty, {} filtered\n",
+        r.transactions_recovered, r.aborted_transactions,
+        r.orphaned_transactions, r.incomplete_transactions,
+        r.empty_transactions, r.filtered_transactions);
+    fmt::print(
+        "entries:            {} replayed, {} non-transactional, {} "
+        "filtered, {} skipped\n",
+        r.entries_replayed, r.non_transactional_entries, r.filtered_entries,
+        r.skipped_entries);
     fmt::print("read:               {} bytes, LSN {}..{}, stopped: {}\n",
                r.bytes, r.start_lsn, r.end_lsn,
                tx::stop_reason_name(r.stop_reason));

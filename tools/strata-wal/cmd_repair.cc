@@ -9,13 +9,13 @@
 
 #include <fmt/core.h>
 
+#include "strata/durability/env.h"
+#include "strata/durability/log/log_repair.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "json_out.h"
 #include "log_detect.h"
 #include "log_scan.h"
-#include "strata/durability/env.h"
-#include "strata/durability/log/log_repair.h"
 
 namespace strata_wal {
 
@@ -100,8 +100,9 @@ int run_repair(const RepairArgs& args) {
     fmt::print("padded:           {} spans, {} bytes\n", r.padded_spans,
                r.padded_bytes);
     if (o.rotation_completed) {
-      fmt::print("rotation:         an interrupted segment rotation was "
-                 "finished\n");
+      fmt::print(
+          "rotation:         an interrupted segment rotation was "
+          "finished\n");
     }
     for (const auto& f : added) {
       fmt::print("quarantined to:   {}\n", f);

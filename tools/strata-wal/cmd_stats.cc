@@ -8,13 +8,13 @@
 
 #include <fmt/core.h>
 
+#include "strata/durability/txlog/wal_entry_type.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "json_out.h"
 #include "log_detect.h"
 #include "log_scan.h"
 #include "txn_group.h"
-#include "strata/durability/txlog/wal_entry_type.h"
 
 namespace strata_wal {
 

@@ -43,7 +43,8 @@ int run_verify(const VerifyArgs& args) {
                log->kind ? log_kind_arg(*log->kind) : "unknown kind");
     fmt::print("segments: {}\nrecords:  {}\nbytes:    {}\n", r.segments,
                r.records, r.bytes);
-    for (const auto& p : r.problems) fmt::print("problem:  {}\n", p.to_string());
+    for (const auto& p : r.problems)
+      fmt::print("problem:  {}\n", p.to_string());
     fmt::print("status:   {}\n", status);
   }
   std::fflush(stdout);

@@ -20,15 +20,15 @@
 
 #include <fmt/core.h>
 
+#include "strata/durability/mvcc/replay.h"
+#include "strata/durability/mvcc/wal.h"
+#include "strata/durability/txlog/wal_reader.h"
+#include "strata/durability/txlog/wal_writer.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "log_detect.h"
 #include "progress.h"
 #include "workload.h"
-#include "strata/durability/mvcc/replay.h"
-#include "strata/durability/mvcc/wal.h"
-#include "strata/durability/txlog/wal_reader.h"
-#include "strata/durability/txlog/wal_writer.h"
 
 namespace strata_wal {
 
@@ -166,8 +166,9 @@ int run_write(const WriteArgs& args) {
     return kExitUsage;
   }
   if (args.value_size > (64ULL << 20) || args.entries > 100000) {
-    print_error("write", "--value-size is at most 64 MiB and --entries at "
-                         "most 100000");
+    print_error("write",
+                "--value-size is at most 64 MiB and --entries at "
+                "most 100000");
     return kExitUsage;
   }
   sd::DurabilityMode mode = sd::DurabilityMode::strict();
@@ -195,8 +196,9 @@ int run_write(const WriteArgs& args) {
   } else if (!holds_only_creation_leftovers(args.dir)) {
     auto log = detect_log(args.dir, &error);
     if (!log) {
-      print_error("write", error + "; write creates a log only in a missing "
-                                   "or empty directory");
+      print_error("write", error +
+                               "; write creates a log only in a missing "
+                               "or empty directory");
       return kExitUsage;
     }
     const auto want =
@@ -300,10 +302,11 @@ int run_write(const WriteArgs& args) {
     print_error("write", closed.to_string());
     return kExitLogProblem;
   }
-  fmt::print("wrote {} transactions of {} entries ({} bytes each) to {} "
-             "({}, {}) in {:.1f} ms; run {}\n",
-             s.done.load(), args.entries, args.value_size, args.dir, args.log,
-             mode.description(), ms, s.run.to_string());
+  fmt::print(
+      "wrote {} transactions of {} entries ({} bytes each) to {} "
+      "({}, {}) in {:.1f} ms; run {}\n",
+      s.done.load(), args.entries, args.value_size, args.dir, args.log,
+      mode.description(), ms, s.run.to_string());
   return kExitOk;
 }
 

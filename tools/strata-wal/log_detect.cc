@@ -39,9 +39,9 @@ std::optional<std::vector<std::string>> list_names(const std::string& dir,
     return std::nullopt;
   }
   if (!S_ISDIR(st.st_mode)) {
-    *error = dir + ": is a file, not a log directory" +
-             (ends_with(dir, ".seg") ? " (pass the directory that holds it)"
-                                     : "");
+    *error =
+        dir + ": is a file, not a log directory" +
+        (ends_with(dir, ".seg") ? " (pass the directory that holds it)" : "");
     return std::nullopt;
   }
   DIR* d = ::opendir(dir.c_str());
@@ -72,8 +72,9 @@ std::optional<LogDir> detect_log(const std::string& dir, std::string* error) {
     }
   }
   if (out.segment_files.empty()) {
-    *error = dir + (names->empty() ? ": the directory is empty (not a log)"
-                                   : ": holds no segment (*.seg) file (not a log)");
+    *error =
+        dir + (names->empty() ? ": the directory is empty (not a log)"
+                              : ": holds no segment (*.seg) file (not a log)");
     return std::nullopt;
   }
   for (const std::string& path : out.segment_files) {

@@ -9,10 +9,10 @@
 
 #include <fmt/core.h>
 
-#include "progress.h"
 #include "strata/durability/env.h"
 #include "strata/durability/log/log_reader.h"
 #include "strata/durability/mvcc/entry_codec.h"
+#include "progress.h"
 
 namespace strata_wal {
 
@@ -52,8 +52,8 @@ bool grew_past(const sd::log::LogReader& reader, const LogDir& log) {
       last.segment != last_segment) {
     return false;
   }
-  auto exists = sd::Env::posix()->file_exists(sd::join_path(
-      log.dir, fmt::format("{:020d}.seg", last_segment + 1)));
+  auto exists = sd::Env::posix()->file_exists(
+      sd::join_path(log.dir, fmt::format("{:020d}.seg", last_segment + 1)));
   return exists.ok() && *exists;
 }
 

@@ -11,11 +11,11 @@
 #include <functional>
 #include <vector>
 
-#include "log_detect.h"
 #include "strata/durability/log/log_types.h"
 #include "strata/durability/mvcc/wal_entry.h"
 #include "strata/durability/result.h"
 #include "strata/durability/txlog/wal_entry.h"
+#include "log_detect.h"
 
 namespace strata_wal {
 
@@ -24,8 +24,8 @@ struct ScanResult {
   // validated but did not decode (each with its LSN).
   std::vector<strata::durability::log::LogProblem> problems;
   uint64_t segments = 0;
-  uint64_t records = 0;          // valid records (decoded or not)
-  uint64_t bytes = 0;            // bytes of segment files read
+  uint64_t records = 0;  // valid records (decoded or not)
+  uint64_t bytes = 0;    // bytes of segment files read
   bool any_record = false;
   strata::durability::log::Lsn first_lsn = 0;  // of the first record
   strata::durability::log::Lsn last_lsn = 0;   // of the last record
@@ -38,8 +38,8 @@ struct ScanResult {
 
 using MvccVisitor = std::function<void(strata::durability::log::Lsn,
                                        strata::durability::mvcc::WALEntry&&)>;
-using TxlogVisitor = std::function<void(
-    strata::durability::log::Lsn, strata::durability::txlog::WalEntry&&)>;
+using TxlogVisitor = std::function<void(strata::durability::log::Lsn,
+                                        strata::durability::txlog::WalEntry&&)>;
 
 // Reads the whole log. The visitor of the log's kind sees every entry that
 // decodes, in LSN order (either may be empty). An error only for a failure

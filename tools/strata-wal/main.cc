@@ -49,8 +49,8 @@ int run(int argc, char** argv) {
       "Exit codes: 0 success, 1 problems found in the log, 2 usage error or "
       "not a log.",
       "strata-wal"};
-  app.set_version_flag("--version", std::string("strata-wal ") +
-                                        STRATA_WAL_VERSION);
+  app.set_version_flag("--version",
+                       std::string("strata-wal ") + STRATA_WAL_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
 
@@ -77,15 +77,15 @@ int run(int argc, char** argv) {
   c_write->add_option("--log", write.log, "which log: mvcc or txlog")
       ->required()
       ->check(CLI::IsMember({"mvcc", "txlog"}));
-  c_write->add_option("--mode", write.mode,
-                      "durability mode: strict (default), batched or none")
+  c_write
+      ->add_option("--mode", write.mode,
+                   "durability mode: strict (default), batched or none")
       ->check(CLI::IsMember({"strict", "batched", "none"}));
   add_u64(c_write, "--interval-ms", &write.interval_ms,
           "batched mode: sync interval in ms (default 100)");
   add_u64(c_write, "--batch-size", &write.batch_size,
           "batched mode: appends that start a sync (default 1000)");
-  add_u64(c_write, "--threads", &write.threads,
-          "writer threads (default 1)");
+  add_u64(c_write, "--threads", &write.threads, "writer threads (default 1)");
   add_u64(c_write, "--txns", &write.txns,
           "transactions in total, across all threads (default 1000)");
   add_u64(c_write, "--entries", &write.entries,
@@ -138,9 +138,10 @@ int run(int argc, char** argv) {
       "Log: the committed transactions) and print the statistics. Never "
       "changes DIR.");
   c_recover->add_option("DIR", recover.dir, "log directory")->required();
-  c_recover->add_option("--mode", recover.mode,
-                        "tolerate-tail (default), absolute, point-in-time or "
-                        "skip-corrupt")
+  c_recover
+      ->add_option("--mode", recover.mode,
+                   "tolerate-tail (default), absolute, point-in-time or "
+                   "skip-corrupt")
       ->check(mode_names());
   c_recover->add_option("--run", recover.run,
                         "apply only transactions of this run (UUID)");
@@ -160,9 +161,10 @@ int run(int argc, char** argv) {
       "quarantine file in DIR; skip-corrupt overwrites damaged spans with "
       "padding of the same length. Exit 0 when writable afterwards.");
   c_repair->add_option("DIR", repair.dir, "log directory")->required();
-  c_repair->add_option("--mode", repair.mode,
-                       "tolerate-tail (default), absolute, point-in-time or "
-                       "skip-corrupt")
+  c_repair
+      ->add_option("--mode", repair.mode,
+                   "tolerate-tail (default), absolute, point-in-time or "
+                   "skip-corrupt")
       ->check(mode_names());
   c_repair->add_flag("--json", repair.json, "the repair report as JSON");
 

@@ -7,8 +7,10 @@ namespace strata::durability::log {
 
 Result<RepairReport> repair_log(const std::string& dir,
                                 const RepairOptions& /*options*/) {
-  return Status::not_supported("repair_log is not implemented in this build "
-                               "of the library (" + dir + ")");
+  return Status::not_supported(
+      "repair_log is not implemented in this build "
+      "of the library (" +
+      dir + ")");
 }
 
 }  // namespace strata::durability::log

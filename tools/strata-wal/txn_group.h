@@ -25,7 +25,7 @@ namespace strata_wal {
 namespace sd = strata::durability;
 
 struct TxnCounts {
-  uint64_t committed = 0;   // applied by recovery (non-empty or empty)
+  uint64_t committed = 0;  // applied by recovery (non-empty or empty)
   uint64_t aborted = 0;
   uint64_t unfinished = 0;  // still open at the end of the log
   uint64_t incomplete = 0;  // txlog: committed but missing entries
