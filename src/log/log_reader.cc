@@ -478,14 +478,15 @@ void LogReader::Impl::end_of_segment() {
   data_.clear();
   data_.shrink_to_fit();
   bool last = idx_ + 1 >= segs_.size();
-  if (segs_[at].sealed && last) {
-    // A live writer may have sealed this segment after open() listed the
-    // directory; its successor exists durably before the seal is written,
-    // so look once more before calling it missing.
-    last = !discover_successor(segs_[at].seal->next_number);
-  }
-  // discover_successor may have grown segs_: take the entry only now.
   const SegmentEntry& e = segs_[at];
+  if (e.sealed && last && successor_exists(e.seal->next_number)) {
+    // A live writer sealed this segment after open() listed the directory
+    // (the successor exists durably before the seal is written). The read
+    // covers the log as listed at open, so it ends here, cleanly; following
+    // a growing log is a tailing reader's job.
+    done_ = true;
+    return;
+  }
   if (e.sealed) {
     if (last) {
       LogProblem p =
@@ -514,35 +515,9 @@ void LogReader::Impl::end_of_segment() {
   ++idx_;
 }
 
-bool LogReader::Impl::discover_successor(uint64_t number) {
-  std::string path = join_path(dir_, segment_file_name(number));
-  auto exists = env_->file_exists(path);
-  if (!exists.ok() || !*exists) return false;
-  SegmentEntry e;
-  e.number = number;
-  e.path = path;
-  auto prefix = read_prefix(env_, e.path, kSegmentHeaderSize, &e.file_size);
-  if (!prefix.ok()) return false;
-  auto header = decode_segment_header(*prefix);
-  if (header.ok()) {
-    e.header = *header;
-    if (e.header.log_id != log_id_) {
-      e.header_status =
-          Status::corruption("segment belongs to another log (log id differs)");
-    }
-  } else {
-    e.header_status = header.status();
-  }
-  SegmentInfo info;
-  info.number = e.number;
-  info.file = e.path;
-  info.file_size = e.file_size;
-  info.first_lsn = e.header.first_lsn;
-  info.kind = e.header.kind;
-  info.format_version = e.header.format_version;
-  infos_.push_back(std::move(info));
-  segs_.push_back(std::move(e));
-  return true;
+bool LogReader::Impl::successor_exists(uint64_t number) const {
+  auto exists = env_->file_exists(join_path(dir_, segment_file_name(number)));
+  return exists.ok() && *exists;
 }
 
 bool LogReader::Impl::segment_is_empty(std::size_t index) const {

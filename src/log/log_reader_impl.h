@@ -70,8 +70,8 @@ class LogReader::Impl {
   uint64_t find_next_unit(uint64_t from) const;
   bool later_segments_hold_data(std::size_t after) const;
   bool segment_is_empty(std::size_t index) const;
-  // Adds segment `number` if it has appeared since open(); false if not.
-  bool discover_successor(uint64_t number);
+  // Whether segment `number` exists now (it may have appeared since open).
+  bool successor_exists(uint64_t number) const;
   void deliver(uint64_t offset, const ParsedRecord& rec, bool last);
 
   Env* env_;

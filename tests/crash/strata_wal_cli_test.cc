@@ -502,22 +502,21 @@ TEST(StrataWalCli, ReadingBesideALiveWriter) {
     TempDir t;
     make_log(t / "log", kind, 5);
     const pid_t pid =
-        spawn({"write", t / "log", "--log", kind, "--txns", "1000000", "--mode",
-               "none", "--segment-size", "4096", "--quiet"},
+        // Strict mode and a bounded total keep the log small enough for the
+        // reading commands to scan on a loaded machine (an unbounded writer
+        // outgrows them), while 4 KiB segments still rotate every few
+        // transactions during the reads.
+        spawn({"write", t / "log", "--log", kind, "--txns", "4000",
+               "--entries", "1", "--mode", "strict", "--segment-size", "4096",
+               "--quiet"},
               t / "out", t / "err");
     for (int i = 0; i < 6; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(40));
       for (const std::string& cmd : kReadingCommands) {
         RunResult r = run({cmd, t / "log", "--json"});
-        if (cmd == "recover" && r.code == 1 &&
-            r.err.find("is sealed but its successor") != std::string::npos) {
-          // Known library limitation: replay_wal and RecoveryEngine list
-          // the directory once, so a segment sealed during the replay looks
-          // like a missing successor. recover re-runs the replay when the
-          // log grew, but a writer rotating 4 KiB segments continuously
-          // can outrun that. dump, verify and stats continue past it.
-          continue;
-        }
+        // A segment sealed after the reader listed the directory ends the
+        // read cleanly (the log core checks that the successor exists), so
+        // every command succeeds.
         EXPECT_EQ(r.code, 0) << cmd << " " << r.err;
       }
     }
