@@ -236,7 +236,7 @@ void log_reader(const fs::path& root) {
     o.segment_size = kSegment;
     auto wal = mvcc::WAL::open("/mvcc", o);
     FUZZ_CHECK(wal.ok());
-    RunId run = uuid_of(1);
+    mvcc::RunId run = uuid_of(1);
     for (uint64_t t = 1; t <= 8; ++t) {
       std::vector<mvcc::WALEntry> txn = {
           mvcc::BeginTxn{t, run, 1000 + t},
