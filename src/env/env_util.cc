@@ -1,5 +1,7 @@
-// Helpers built on Env: path joining, atomic durable file replacement, and
-// whole-file reads.
+// Helpers built on the Env interface: path joining, atomic whole-file
+// replacement and whole-file reads.
+
+#include <array>
 
 #include "strata/durability/env.h"
 #include "util/status_macros.h"
@@ -7,30 +9,58 @@
 namespace strata::durability {
 
 std::string join_path(std::string_view dir, std::string_view name) {
+  if (dir.empty()) return std::string(name);
+  while (!name.empty() && name.front() == '/') name.remove_prefix(1);
   std::string out(dir);
-  if (!out.empty() && out.back() != '/') out.push_back('/');
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  if (out.back() != '/') out.push_back('/');
   out.append(name);
   return out;
 }
 
-Status write_file_atomically(Env* env, const std::string& dir,
-                             const std::string& name, std::string_view data) {
-  std::string path = join_path(dir, name);
-  std::string tmp = path + ".tmp";
-  STRATA_ASSIGN_OR_RETURN(auto file, env->new_writable_file(tmp));
+namespace {
+
+Status write_and_sync(Env* env, const std::string& path,
+                      std::string_view data) {
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                          env->new_writable_file(path));
   STRATA_RETURN_IF_ERROR(file->append(data));
   STRATA_RETURN_IF_ERROR(file->sync());
-  STRATA_RETURN_IF_ERROR(file->close());
-  STRATA_RETURN_IF_ERROR(env->rename_file(tmp, path));
-  return env->sync_dir(dir);
+  return file->close();
+}
+
+}  // namespace
+
+Status write_file_atomically(Env* env, const std::string& dir,
+                             const std::string& name, std::string_view data) {
+  const std::string target = join_path(dir, name);
+  const std::string tmp = target + ".tmp";
+  Status s = write_and_sync(env, tmp, data);
+  if (s.ok()) s = env->rename_file(tmp, target);
+  if (!s.ok()) {
+    // Best effort: a stale .tmp is harmless (the next write truncates it),
+    // and the first error is the one worth reporting.
+    (void)env->remove_file(tmp);
+    return s.with_context("write_file_atomically: " + target);
+  }
+  // Without this the rename may be undone by a power cut, leaving the old
+  // contents (or no file) although the caller was told it succeeded.
+  return env->sync_dir(dir).with_context("write_file_atomically: " + target);
 }
 
 Result<std::string> read_file(Env* env, const std::string& path) {
-  STRATA_ASSIGN_OR_RETURN(auto file, env->new_random_access_file(path));
-  STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
-  std::string out(static_cast<std::size_t>(size), '\0');
-  STRATA_ASSIGN_OR_RETURN(std::size_t got, file->read(0, out));
-  out.resize(got);
+  STRATA_ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file,
+                          env->new_random_access_file(path));
+  std::string out;
+  // Read until a short read rather than trusting size(): the file may be
+  // growing, and size() would be one more call that can fail.
+  std::array<char, 64 * 1024> buf;
+  for (;;) {
+    STRATA_ASSIGN_OR_RETURN(std::size_t n,
+                            file->read(out.size(), std::span<char>(buf)));
+    out.append(buf.data(), n);
+    if (n < buf.size()) break;
+  }
   return out;
 }
 

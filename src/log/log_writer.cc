@@ -640,9 +640,10 @@ Status LogWriter::Impl::rotate() {
 
 void LogWriter::Impl::poison_locked(const Status& s) {
   if (poisoned_.ok()) {
-    poisoned_ = Status::io_error(
-        "the log at " + dir_ +
-        " failed a write or sync and must be reopened: " + s.to_string());
+    // Keep the code and errno (ENOSPC and EIO call for different actions).
+    poisoned_ = s.with_context("the log at " + dir_ +
+                               " failed a write or sync and must be reopened");
+    if (poisoned_.ok()) poisoned_ = Status::io_error("poisoned: " + dir_);
   }
   durable_cv_.notify_all();
 }

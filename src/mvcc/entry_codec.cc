@@ -1,5 +1,5 @@
 // The MVCC entry encoding: encode_entry and decode_entry.
-// docs/format-mvcc.md describes every byte; keep the two in step.
+// docs/format.md (section 6) describes every byte; keep the two in step.
 
 #include "strata/durability/mvcc/entry_codec.h"
 

@@ -51,7 +51,7 @@ TEST(MvccCodec, EncodeAppends) {
 }
 
 // Golden vectors: if these change, the on-disk format changed, and
-// docs/format-mvcc.md and kEntryEncodingVersion must change with it.
+// docs/format.md (section 6) and kEntryEncodingVersion must change with it.
 TEST(MvccCodec, GoldenCommitTxn) {
   Uuid::Bytes b;
   for (int i = 0; i < 16; ++i) b[i] = static_cast<uint8_t>(i);

@@ -2,7 +2,7 @@
 // JSON, Event, State, Run), and TxEntry, one operation of it, which turns
 // into a WalEntry payload and back.
 //
-// Payload layouts are the original's (docs/format-txlog.md):
+// Payload layouts are the original's (docs/format.md, section 7):
 //   put-like (KvPut, JsonCreate, JsonSet, JsonPatch, StateInit, StateSet):
 //       u32 key_len | key | value (the value runs to the end)
 //   StateTransition: u32 key_len | key | u32 from_len | from | to

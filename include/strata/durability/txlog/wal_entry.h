@@ -1,7 +1,7 @@
 // WalEntry: one entry of the Transaction Log, its ids, the payloads of its
 // marker entries, and its encoding into one log-core record payload.
 //
-// The record encoding (docs/format-txlog.md gives every byte):
+// The record encoding (docs/format.md, section 7 gives every byte):
 //
 //   u8  entry format version (1)
 //   u8  entry type (WalEntryType)
