@@ -261,7 +261,9 @@ bool check_crash_state(const Workload& w, const CrashCase& c, Stats* stats) {
   // from the first one the retirement kept.
   int a = got.txns.empty() ? 0 : got.txns.front();
   EXPECT_TRUE(a == 0 || a == w.first_kept) << "recovery starts at " << a;
-  if (a != 0) EXPECT_GT(p, w.retire_begin) << "retired before it began";
+  if (a != 0) {
+    EXPECT_GT(p, w.retire_begin) << "retired before it began";
+  }
   for (std::size_t k = 0; k < got.txns.size(); ++k) {
     EXPECT_EQ(got.txns[k], a + static_cast<int>(k)) << "not in commit order";
   }

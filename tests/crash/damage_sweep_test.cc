@@ -39,7 +39,7 @@ uint64_t segment_size(LogKind kind) {
 }
 constexpr int kTxns = 16;
 // Bit flips checked per log in CI (all of them with STRATA_LONG_TESTS).
-constexpr std::size_t kCiBitFlips = 1500;
+constexpr std::size_t kCiBitFlips = 4000;
 
 // Where one transaction's batch lies.
 struct Span {

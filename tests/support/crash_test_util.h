@@ -92,7 +92,7 @@ class TxnLog {
       log::LogKind kind, Env* env, const std::string& dir,
       DurabilityMode mode, uint64_t segment_size,
       log::RecoveryMode recovery = log::RecoveryMode::kTolerateCorruptedTail) {
-    auto out = std::unique_ptr<TxnLog>(new TxnLog(kind));
+    auto out = std::unique_ptr<TxnLog>(new TxnLog());
     if (kind == log::LogKind::kRaw) {
       log::LogWriterOptions o;
       o.env = env;
@@ -177,8 +177,7 @@ class TxnLog {
   }
 
  private:
-  explicit TxnLog(log::LogKind kind) : kind_(kind) {}
-  log::LogKind kind_;
+  TxnLog() = default;
   std::unique_ptr<log::LogWriter> raw_;
   std::unique_ptr<mvcc::WAL> mvcc_;
   std::unique_ptr<txlog::WalWriter> tx_;

@@ -54,6 +54,38 @@ TEST(FuzzRegression, DISABLED_SkipModeLsnsNeverGoBackwardsAfterADamagedSegment) 
   }
 }
 
+// What does hold for that input: the modes that stop at the first problem
+// stop at the inserted garbage, report it as corruption (valid records
+// follow), and return only records before it.
+TEST(FuzzRegression, GarbageInsertedIntoASealedSegmentStopsPointInTimeReads) {
+  auto env = new_mem_env();
+  LogWriterOptions o;
+  o.env = env.get();
+  o.mode = DurabilityMode::none();
+  o.segment_size = 256;
+  {
+    auto w = LogWriter::open("/log", o);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE((*w)->append(payload_for(i, 12)).ok());
+    }
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  std::string seg1 = testutil::must_read(env.get(), segment_path("/log", 1));
+  seg1.insert(kSegmentHeaderSize + kRecordHeaderSize + 12,
+              std::string(100, '\xab'));
+  testutil::must_write(env.get(), segment_path("/log", 1), seg1);
+
+  auto pit = read_all(env.get(), "/log", RecoveryMode::kPointInTime);
+  ASSERT_TRUE(pit.status.ok()) << pit.status.to_string();
+  EXPECT_EQ(pit.payloads, std::vector<std::string>{payload_for(0, 12)});
+  ASSERT_EQ(pit.problems.size(), 1u);
+  EXPECT_EQ(pit.problems[0].kind, ProblemKind::kCorruption);
+  EXPECT_EQ(pit.problems[0].segment, 1u);
+  auto dflt = read_all(env.get(), "/log");
+  EXPECT_TRUE(dflt.status.is_corruption()) << dflt.status.to_string();
+}
+
 // fuzz_log_reader found it: a START file that does not decode (here: four
 // bytes too long) is a bad_header problem before the first record, so a
 // writer opened in PointInTime mode quarantines every record of the log,
@@ -98,6 +130,33 @@ TEST(FuzzRegression,
   o.recovery_mode = RecoveryMode::kTolerateCorruptedTail;
   auto reopened = LogWriter::open("/log", o);
   EXPECT_TRUE(reopened.ok()) << reopened.status().to_string();
+}
+
+// What does hold for that input: every reader reports the bad START as a
+// bad_header problem (never a silent misread), and the default mode fails.
+TEST(FuzzRegression, AStartFileOfTheWrongSizeIsABadHeaderProblem) {
+  auto env = new_mem_env();
+  LogWriterOptions o;
+  o.env = env.get();
+  o.mode = DurabilityMode::none();
+  {
+    auto w = LogWriter::open("/log", o);
+    ASSERT_TRUE(w.ok()) << w.status().to_string();
+    ASSERT_TRUE((*w)->append("one").ok());
+    ASSERT_TRUE((*w)->close().ok());
+  }
+  std::string start =
+      testutil::must_read(env.get(), join_path("/log", kStartFileName));
+  testutil::must_write(env.get(), join_path("/log", kStartFileName),
+                       start + "\x01\x02\x03\x04");
+  auto dflt = read_all(env.get(), "/log");
+  EXPECT_TRUE(dflt.status.is_corruption()) << dflt.status.to_string();
+  auto skip = read_all(env.get(), "/log", RecoveryMode::kSkipAnyCorrupted);
+  ASSERT_TRUE(skip.status.ok()) << skip.status.to_string();
+  EXPECT_EQ(skip.payloads, std::vector<std::string>{"one"});
+  ASSERT_FALSE(skip.problems.empty());
+  EXPECT_EQ(skip.problems[0].kind, ProblemKind::kBadHeader);
+  EXPECT_EQ(skip.problems[0].file, join_path("/log", kStartFileName));
 }
 
 }  // namespace
