@@ -6,9 +6,9 @@
 //
 //   ./build/release/bench/log_bench --benchmark_min_time=2
 
-#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <benchmark/benchmark.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -29,8 +29,8 @@ std::string bench_root() {
 }
 
 std::string fresh_dir(const std::string& name) {
-  std::string dir = bench_root() + "/strata-bench-" + name + "-" +
-                    std::to_string(::getpid());
+  std::string dir =
+      bench_root() + "/strata-bench-" + name + "-" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   return dir;
 }
@@ -142,14 +142,31 @@ void BM_AppendNone(benchmark::State& state) { append_loop(state); }
 BENCHMARK(BM_AppendStrict)
     ->Setup([](const benchmark::State&) { open_log(DurabilityMode::strict()); })
     ->Teardown(close_log)
-    ->Arg(128)->Arg(4096)->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
+    ->Arg(128)
+    ->Arg(4096)
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime();
 BENCHMARK(BM_AppendBatched)
-    ->Setup([](const benchmark::State&) { open_log(DurabilityMode::batched()); })
+    ->Setup([](const benchmark::State&) {
+      open_log(DurabilityMode::batched());
+    })
     ->Teardown(close_log)
-    ->Arg(128)->Arg(4096)->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
+    ->Arg(128)
+    ->Arg(4096)
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime();
 BENCHMARK(BM_AppendNone)
     ->Setup([](const benchmark::State&) { open_log(DurabilityMode::none()); })
     ->Teardown(close_log)
-    ->Arg(128)->Arg(4096)->Threads(1)->Threads(8)->Threads(32)->UseRealTime();
+    ->Arg(128)
+    ->Arg(4096)
+    ->Threads(1)
+    ->Threads(8)
+    ->Threads(32)
+    ->UseRealTime();
 
 }  // namespace

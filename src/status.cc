@@ -27,7 +27,8 @@ std::string_view status_code_name(StatusCode code) {
 }
 
 Status::Status(StatusCode code, std::string_view msg, int sys_errno)
-    : state_(std::make_unique<State>(State{code, sys_errno, std::string(msg)})) {}
+    : state_(
+          std::make_unique<State>(State{code, sys_errno, std::string(msg)})) {}
 
 Status::Status(const Status& other)
     : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}

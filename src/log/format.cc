@@ -32,8 +32,7 @@ std::string encode_segment_header(const SegmentHeader& h) {
 Result<SegmentHeader> decode_segment_header(std::string_view bytes) {
   if (bytes.size() < kSegmentHeaderSize) {
     return Status::corruption("segment header is " +
-                              std::to_string(bytes.size()) +
-                              " bytes, want 64");
+                              std::to_string(bytes.size()) + " bytes, want 64");
   }
   const char* p = bytes.data();
   if (std::memcmp(p, kSegmentMagic, 8) != 0) {
@@ -46,10 +45,10 @@ Result<SegmentHeader> decode_segment_header(std::string_view bytes) {
   SegmentHeader h;
   h.format_version = decode_fixed16(p + 8);
   if (h.format_version > kFormatVersion) {
-    return Status::not_supported(
-        "segment written in format version " +
-        std::to_string(h.format_version) + "; this reader knows up to " +
-        std::to_string(kFormatVersion));
+    return Status::not_supported("segment written in format version " +
+                                 std::to_string(h.format_version) +
+                                 "; this reader knows up to " +
+                                 std::to_string(kFormatVersion));
   }
   if (h.format_version == 0) {
     return Status::corruption("segment header has format version 0");
@@ -175,7 +174,8 @@ ParseResult parse_record(std::string_view bytes, uint32_t seed,
     }
     return ParseResult::kInvalid;
   }
-  uint32_t crc = crc32c::extend(seed, h + 4, 5 + static_cast<std::size_t>(length));
+  uint32_t crc =
+      crc32c::extend(seed, h + 4, 5 + static_cast<std::size_t>(length));
   if (crc32c::mask(crc) != decode_fixed32(h)) {
     if (reason) *reason = "record checksum mismatch";
     return ParseResult::kInvalid;

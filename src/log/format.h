@@ -24,8 +24,7 @@ inline constexpr std::size_t kSealRecordSize =
     kRecordHeaderSize + kSealPayloadSize;
 inline constexpr char kSegmentMagic[8] = {'S', 'T', 'R', 'A',
                                           'T', 'A', 'S', 'G'};
-inline constexpr char kStartMagic[8] = {'S', 'T', 'R', 'A',
-                                        'T', 'A', 'S', 'T'};
+inline constexpr char kStartMagic[8] = {'S', 'T', 'R', 'A', 'T', 'A', 'S', 'T'};
 inline constexpr const char* kStartFileName = "START";
 inline constexpr const char* kLockFileName = "LOCK";
 

@@ -65,11 +65,15 @@ Status LogReader::Impl::open() {
       p.file = join_path(dir_, kStartFileName);
       p.length = bytes->size();
       p.reason = std::string(start.status().message());
-      pending_open_problems_.push_back(std::move(p));
+      start_problem_ = std::move(p);
     }
   }
 
-  uint64_t first_expected = start_ ? start_->first_segment : 1;
+  // Without a readable START the retirement point is unknown: the first
+  // segment file present is taken as the start.
+  uint64_t first_expected =
+      start_ ? start_->first_segment
+             : (start_problem_ ? found.front().first : uint64_t{1});
   for (auto& [number, name] : found) {
     // Files older than START were retired; a crash left them behind.
     if (start_ && number < first_expected) continue;
@@ -163,7 +167,18 @@ Status LogReader::Impl::open() {
   }
   stop_index_ = idx_;
   end_lsn_ = segs_[idx_].header_status.ok() ? segs_[idx_].header.first_lsn : 0;
-  if (idx_ == 0) {
+  if (start_problem_) {
+    // START only names where the log begins, and can be rebuilt from the
+    // segment headers; the records themselves are intact. So it stops the
+    // read only in the modes that refuse every problem.
+    problems_.push_back(*start_problem_);
+    if (options_.recovery_mode == RecoveryMode::kTolerateCorruptedTail ||
+        options_.recovery_mode == RecoveryMode::kAbsoluteConsistency) {
+      done_ = true;
+      error_ = Status::corruption(start_problem_->to_string());
+    }
+  }
+  if (idx_ == 0 && !done_) {
     for (auto& p : pending_open_problems_) {
       if (raise(p) == Next::kStop) break;
     }
@@ -297,6 +312,25 @@ Status LogReader::Impl::enter_segment() {
     }
   }
 
+  if (!check_seal && entered_any_ && e.header.first_lsn < end_lsn_) {
+    // Reached without a seal to check against (after damage, in skip mode):
+    // a segment that starts before the LSNs already read is out of place,
+    // and its records would make LSNs go backwards.
+    LogProblem p = make_problem(ProblemKind::kBadHeader, idx_, 0, e.file_size,
+                                "segment starts at LSN " +
+                                    std::to_string(e.header.first_lsn) +
+                                    ", before LSN " + std::to_string(end_lsn_) +
+                                    " already read (out of place)");
+    stop_at(idx_, 0);
+    if (raise(std::move(p)) == Next::kStop) return Status();
+    if (idx_ + 1 >= segs_.size()) {
+      done_ = true;
+    } else {
+      ++idx_;
+    }
+    return Status();
+  }
+  entered_any_ = true;
   STRATA_ASSIGN_OR_RETURN(auto file, env_->new_random_access_file(e.path));
   STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
   data_.resize(static_cast<std::size_t>(size));
@@ -343,11 +377,11 @@ void LogReader::Impl::step() {
   if (rec.length > options_.max_record_size) {
     // A valid record, only larger than this reader accepts: never mistake
     // it for a torn tail (a writer would cut it off).
-    LogProblem p = make_problem(
-        ProblemKind::kCorruption, idx_, pos_, rec.total_size,
-        "record of " + std::to_string(rec.length) +
-            " bytes exceeds this reader's limit of " +
-            std::to_string(options_.max_record_size) + " bytes");
+    LogProblem p =
+        make_problem(ProblemKind::kCorruption, idx_, pos_, rec.total_size,
+                     "record of " + std::to_string(rec.length) +
+                         " bytes exceeds this reader's limit of " +
+                         std::to_string(options_.max_record_size) + " bytes");
     stop_at(idx_, pos_);
     if (raise(std::move(p)) == Next::kStop) return;
     pos_ += rec.total_size;
@@ -368,8 +402,8 @@ void LogReader::Impl::step() {
         std::string_view more(data_.data() + at, data_.size() - at);
         ParsedRecord part;
         std::string why;
-        bool ok = parse_record(more, seed_, kMaxRecordSizeLimit, &part,
-                               &why) == ParseResult::kValid;
+        bool ok = parse_record(more, seed_, kMaxRecordSizeLimit, &part, &why) ==
+                  ParseResult::kValid;
         if (ok && part.length > options_.max_record_size) {
           ok = false;
           why = "record of " + std::to_string(part.length) +
@@ -439,17 +473,25 @@ void LogReader::Impl::step() {
 }
 
 void LogReader::Impl::end_of_segment() {
-  SegmentEntry& e = segs_[idx_];
+  const std::size_t at = idx_;
   loaded_ = false;
   data_.clear();
   data_.shrink_to_fit();
   bool last = idx_ + 1 >= segs_.size();
+  if (segs_[at].sealed && last) {
+    // A live writer may have sealed this segment after open() listed the
+    // directory; its successor exists durably before the seal is written,
+    // so look once more before calling it missing.
+    last = !discover_successor(segs_[at].seal->next_number);
+  }
+  // discover_successor may have grown segs_: take the entry only now.
+  const SegmentEntry& e = segs_[at];
   if (e.sealed) {
     if (last) {
-      LogProblem p = make_problem(
-          ProblemKind::kMissingSegment, idx_, e.file_size, 0,
-          "segment is sealed but its successor " +
-              std::to_string(e.seal->next_number) + " is missing");
+      LogProblem p =
+          make_problem(ProblemKind::kMissingSegment, idx_, e.file_size, 0,
+                       "segment is sealed but its successor " +
+                           std::to_string(e.seal->next_number) + " is missing");
       raise(std::move(p));
       done_ = true;
       return;
@@ -472,6 +514,37 @@ void LogReader::Impl::end_of_segment() {
   ++idx_;
 }
 
+bool LogReader::Impl::discover_successor(uint64_t number) {
+  std::string path = join_path(dir_, segment_file_name(number));
+  auto exists = env_->file_exists(path);
+  if (!exists.ok() || !*exists) return false;
+  SegmentEntry e;
+  e.number = number;
+  e.path = path;
+  auto prefix = read_prefix(env_, e.path, kSegmentHeaderSize, &e.file_size);
+  if (!prefix.ok()) return false;
+  auto header = decode_segment_header(*prefix);
+  if (header.ok()) {
+    e.header = *header;
+    if (e.header.log_id != log_id_) {
+      e.header_status =
+          Status::corruption("segment belongs to another log (log id differs)");
+    }
+  } else {
+    e.header_status = header.status();
+  }
+  SegmentInfo info;
+  info.number = e.number;
+  info.file = e.path;
+  info.file_size = e.file_size;
+  info.first_lsn = e.header.first_lsn;
+  info.kind = e.header.kind;
+  info.format_version = e.header.format_version;
+  infos_.push_back(std::move(info));
+  segs_.push_back(std::move(e));
+  return true;
+}
+
 bool LogReader::Impl::segment_is_empty(std::size_t index) const {
   const SegmentEntry& e = segs_[index];
   return e.header_status.ok() && e.file_size <= kSegmentHeaderSize;
@@ -486,10 +559,9 @@ bool LogReader::Impl::later_segments_hold_data(std::size_t after) const {
     // only a valid record counts as data.
     auto file = env_->new_random_access_file(e.path);
     if (!file.ok()) return true;
-    std::string buf(static_cast<std::size_t>(
-                        std::min<uint64_t>(e.file_size - kSegmentHeaderSize,
-                                           kMaxRecordSizeLimit +
-                                               kRecordHeaderSize)),
+    std::string buf(static_cast<std::size_t>(std::min<uint64_t>(
+                        e.file_size - kSegmentHeaderSize,
+                        kMaxRecordSizeLimit + kRecordHeaderSize)),
                     '\0');
     auto got = (*file)->read(kSegmentHeaderSize, buf);
     if (!got.ok()) return true;

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "log/format.h"
 #include "strata/durability/log/log_reader.h"
+#include "log/format.h"
 
 namespace strata::durability::log {
 
@@ -39,6 +39,10 @@ class LogReader::Impl {
   bool finished() const { return done_; }
   std::vector<SegmentEntry>& entries() { return segs_; }
   const std::optional<StartRecord>& start_record() const { return start_; }
+  // The START file's problem, when it exists but does not decode.
+  const std::optional<LogProblem>& start_problem() const {
+    return start_problem_;
+  }
 
   // Public accessors' state.
   std::vector<LogProblem> problems_;
@@ -53,9 +57,8 @@ class LogReader::Impl {
   // What a problem does to the read, by the recovery mode.
   enum class Next { kContinue, kStop };
   Next raise(LogProblem problem);
-  LogProblem make_problem(ProblemKind kind, std::size_t index,
-                          uint64_t offset, uint64_t length,
-                          std::string reason) const;
+  LogProblem make_problem(ProblemKind kind, std::size_t index, uint64_t offset,
+                          uint64_t length, std::string reason) const;
   void stop_at(std::size_t index, uint64_t offset);
 
   Status enter_segment();  // loads segs_[idx_] and checks it follows on
@@ -67,6 +70,8 @@ class LogReader::Impl {
   uint64_t find_next_unit(uint64_t from) const;
   bool later_segments_hold_data(std::size_t after) const;
   bool segment_is_empty(std::size_t index) const;
+  // Adds segment `number` if it has appeared since open(); false if not.
+  bool discover_successor(uint64_t number);
   void deliver(uint64_t offset, const ParsedRecord& rec, bool last);
 
   Env* env_;
@@ -75,6 +80,8 @@ class LogReader::Impl {
   std::optional<StartRecord> start_;
   std::vector<SegmentEntry> segs_;
   std::vector<LogProblem> pending_open_problems_;
+  std::optional<LogProblem> start_problem_;
+  bool entered_any_ = false;  // a segment's records have been reached
 
   std::size_t idx_ = 0;        // current segment
   bool loaded_ = false;        // data_ holds segs_[idx_]

@@ -21,8 +21,7 @@ Status pad_span(Env* env, const std::string& dir, const SegmentEntry& seg,
   STRATA_ASSIGN_OR_RETURN(std::string bytes, read_file(env, seg.path));
   if (offset + length > bytes.size() || length < kRecordHeaderSize) {
     return Status::invalid_argument("cannot pad span at offset " +
-                                    std::to_string(offset) + " of " +
-                                    seg.path);
+                                    std::to_string(offset) + " of " + seg.path);
   }
   std::string name = "quarantine-" + std::to_string(seg.number) + "-" +
                      std::to_string(offset) + ".bin";
@@ -31,20 +30,19 @@ Status pad_span(Env* env, const std::string& dir, const SegmentEntry& seg,
       std::string_view(bytes).substr(static_cast<std::size_t>(offset),
                                      static_cast<std::size_t>(length))));
   std::string padding;
-  uint32_t seed = segment_seed(seg.header.log_id, seg.header.number,
-                               seg.header.salt);
-  append_record(&padding, seed, RecordType::kPadding,
-                std::string(static_cast<std::size_t>(length) -
-                                 kRecordHeaderSize,
-                             '\0'));
+  uint32_t seed =
+      segment_seed(seg.header.log_id, seg.header.number, seg.header.salt);
+  append_record(
+      &padding, seed, RecordType::kPadding,
+      std::string(static_cast<std::size_t>(length) - kRecordHeaderSize, '\0'));
   bytes.replace(static_cast<std::size_t>(offset), padding.size(), padding);
   std::string file_name = seg.path.substr(seg.path.find_last_of('/') + 1);
   return write_file_atomically(env, dir, file_name, bytes);
 }
 
 // Quarantines and cuts off the bytes after a sealed segment's seal.
-Status cut_after_seal(Env* env, const std::string& dir,
-                      const SegmentEntry& seg, uint64_t offset) {
+Status cut_after_seal(Env* env, const std::string& dir, const SegmentEntry& seg,
+                      uint64_t offset) {
   STRATA_ASSIGN_OR_RETURN(std::string bytes, read_file(env, seg.path));
   std::string name = "quarantine-" + std::to_string(seg.number) + "-" +
                      std::to_string(offset) + ".bin";
@@ -84,14 +82,14 @@ Result<RepairReport> repair_log(const std::string& dir,
       for (const SegmentEntry& e : scan.entries()) by_number[e.number] = &e;
       for (const LogProblem& p : scan.problems_) {
         auto it = by_number.find(p.segment);
-        bool paddable = p.kind == ProblemKind::kCorruption &&
-                        it != by_number.end() &&
-                        it->second->header_status.ok() &&
-                        p.offset >= kSegmentHeaderSize &&
-                        p.length >= kRecordHeaderSize &&
-                        p.offset + p.length <= it->second->file_size;
+        bool paddable =
+            p.kind == ProblemKind::kCorruption && it != by_number.end() &&
+            it->second->header_status.ok() && p.offset >= kSegmentHeaderSize &&
+            p.length >= kRecordHeaderSize &&
+            p.offset + p.length <= it->second->file_size;
         if (!paddable) continue;
-        if (it->second->sealed && p.offset + p.length == it->second->file_size) {
+        if (it->second->sealed &&
+            p.offset + p.length == it->second->file_size) {
           // Nothing may follow a seal, not even padding: cut it off.
           STRATA_RETURN_IF_ERROR(
               cut_after_seal(env, dir, *it->second, p.offset));

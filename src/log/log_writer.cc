@@ -20,9 +20,9 @@
 #include <thread>
 #include <utility>
 
+#include "strata/durability/uuid.h"
 #include "log/format.h"
 #include "log/log_reader_impl.h"
-#include "strata/durability/uuid.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::log {
@@ -44,8 +44,7 @@ uint32_t random_salt() {
 }
 
 bool all_zero(std::string_view bytes) {
-  return std::all_of(bytes.begin(), bytes.end(),
-                     [](char c) { return c == 0; });
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
 }
 
 }  // namespace
@@ -150,9 +149,9 @@ class LogWriter::Impl {
   std::deque<Waiter*> queue_;
   Status poisoned_;
   bool closed_ = true;
-  bool closing_ = false;     // close() has begun: no new appends
-  Lsn end_lsn_ = 0;          // next LSN to assign (under mu_)
-  Lsn written_lsn_ = 0;      // bytes below are in the OS (under mu_)
+  bool closing_ = false;  // close() has begun: no new appends
+  Lsn end_lsn_ = 0;       // next LSN to assign (under mu_)
+  Lsn written_lsn_ = 0;   // bytes below are in the OS (under mu_)
   uint64_t unsynced_appends_ = 0;
   std::chrono::steady_clock::time_point oldest_unsynced_{};
   std::atomic<Lsn> durable_lsn_{0};
@@ -178,8 +177,8 @@ Status LogWriter::Impl::open(OpenReport* report) {
   if (options_.segment_size < kSegmentHeaderSize + kSealRecordSize) {
     return Status::invalid_argument("segment_size is too small");
   }
-  if (options_.mode.is_batched() && (options_.mode.interval_ms() == 0 ||
-                                     options_.mode.batch_size() == 0)) {
+  if (options_.mode.is_batched() &&
+      (options_.mode.interval_ms() == 0 || options_.mode.batch_size() == 0)) {
     return Status::invalid_argument(
         "Batched mode needs interval_ms > 0 and batch_size > 0");
   }
@@ -315,8 +314,7 @@ Status LogWriter::Impl::recover(OpenReport* report) {
     auto more = scan.next(&rec);
     if (!more.ok()) {
       report->problems = scan.problems_;
-      return more.status().with_context("cannot open " + dir_ +
-                                        " for writing");
+      return more.status().with_context("cannot open " + dir_ + " for writing");
     }
     if (!*more) break;
     ++report->records;
@@ -324,6 +322,29 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   report->problems = scan.problems_;
   log_id_ = scan.log_id_;
   auto& segs = scan.entries();
+  if (scan.start_problem()) {
+    // Only PointInTime and skip modes get here: rebuild START from the
+    // first segment header, keeping the damaged file's bytes.
+    const SegmentEntry* first = nullptr;
+    for (const SegmentEntry& e : segs) {
+      if (e.header_status.ok()) {
+        first = &e;
+        break;
+      }
+    }
+    if (first == nullptr) {
+      return Status::corruption("cannot open " + dir_ +
+                                " for writing: START is damaged and no "
+                                "segment header is readable");
+    }
+    std::string start_path = join_path(dir_, kStartFileName);
+    STRATA_ASSIGN_OR_RETURN(std::string old_start, read_file(env_, start_path));
+    STRATA_RETURN_IF_ERROR(
+        write_file_atomically(env_, dir_, "START.quarantine", old_start));
+    report->quarantine_files.push_back(join_path(dir_, "START.quarantine"));
+    STRATA_RETURN_IF_ERROR(
+        write_start(first->header.number, first->header.first_lsn));
+  }
   std::size_t stop = scan.stop_index();
   uint64_t stop_offset = scan.stop_offset();
 
@@ -344,8 +365,8 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   // PointInTime mode, files past a problem are set aside.
   std::optional<std::size_t> successor;
   for (std::size_t i = stop + 1; i < segs.size(); ++i) {
-    bool empty = segs[i].header_status.ok() &&
-                 segs[i].file_size <= kSegmentHeaderSize;
+    bool empty =
+        segs[i].header_status.ok() && segs[i].file_size <= kSegmentHeaderSize;
     if (empty && !successor && i == stop + 1 &&
         segs[i].header.number == segs[stop].number + 1 &&
         segs[i].header.prev_salt == segs[stop].header.salt) {
@@ -367,8 +388,7 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   SegmentEntry& last = segs[stop];
   // Cut the tail of the stop segment back to the last valid unit.
   if (!last.sealed || stop_offset < last.file_size) {
-    STRATA_ASSIGN_OR_RETURN(auto file,
-                            env_->new_random_access_file(last.path));
+    STRATA_ASSIGN_OR_RETURN(auto file, env_->new_random_access_file(last.path));
     STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
     if (size > stop_offset) {
       std::string tail(static_cast<std::size_t>(size - stop_offset), '\0');
@@ -435,8 +455,7 @@ Status LogWriter::Impl::recover(OpenReport* report) {
     segments_.emplace_back(next.header.number, next.header.first_lsn);
     end_lsn_ = next.header.first_lsn;
     report->rotation_completed = true;
-    return open_segment_for_append(next.header, next.path,
-                                   kSegmentHeaderSize);
+    return open_segment_for_append(next.header, next.path, kSegmentHeaderSize);
   }
   return Status();
 }
@@ -458,10 +477,10 @@ Result<AppendResult> LogWriter::Impl::append(
   w.sync = options.sync;
   for (std::string_view r : records) {
     if (r.size() > options_.max_record_size) {
-      return Status::invalid_argument(
-          "record of " + std::to_string(r.size()) +
-          " bytes exceeds the limit of " +
-          std::to_string(options_.max_record_size) + " bytes");
+      return Status::invalid_argument("record of " + std::to_string(r.size()) +
+                                      " bytes exceeds the limit of " +
+                                      std::to_string(options_.max_record_size) +
+                                      " bytes");
     }
     w.bytes += kRecordHeaderSize + r.size();
   }
@@ -515,10 +534,10 @@ Result<AppendResult> LogWriter::Impl::append(
     written_lsn_ = std::max(written_lsn_, group_end);
     ++stats_.groups;
     stats_.appends += group.size();
-    stats_.max_group_size = std::max<uint64_t>(stats_.max_group_size,
-                                               group.size());
-    ++stats_.group_size_histogram[bucket_of(group.size(),
-                                            stats_.group_size_histogram.size())];
+    stats_.max_group_size =
+        std::max<uint64_t>(stats_.max_group_size, group.size());
+    ++stats_.group_size_histogram[bucket_of(
+        group.size(), stats_.group_size_histogram.size())];
     if (synced) {
       ++stats_.syncs;
       ++stats_.sync_micros_histogram[bucket_of(
@@ -563,10 +582,10 @@ Status LogWriter::Impl::write_group(std::span<Waiter*> group) {
     }
     std::size_t n = w->records.size();
     for (std::size_t i = 0; i < n; ++i) {
-      RecordType type = n == 1          ? RecordType::kFull
-                        : i == 0        ? RecordType::kFirst
-                        : i + 1 == n    ? RecordType::kLast
-                                        : RecordType::kMiddle;
+      RecordType type = n == 1       ? RecordType::kFull
+                        : i == 0     ? RecordType::kFirst
+                        : i + 1 == n ? RecordType::kLast
+                                     : RecordType::kMiddle;
       Lsn lsn = lsn_at(seg_.header, seg_.size + buf_.size());
       if (i == 0) w->result.first_lsn = lsn;
       w->result.last_lsn = lsn;
@@ -699,8 +718,7 @@ Status LogWriter::Impl::wait_durable(Lsn lsn) {
 }
 
 void LogWriter::Impl::syncer_loop() {
-  const auto interval =
-      std::chrono::milliseconds(options_.mode.interval_ms());
+  const auto interval = std::chrono::milliseconds(options_.mode.interval_ms());
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_syncer_) {
     if (unsynced_appends_ == 0) {
@@ -754,8 +772,9 @@ Result<uint64_t> LogWriter::Impl::remove_segments_before(Lsn lsn) {
   }
   STRATA_RETURN_IF_ERROR(env_->sync_dir(dir_));
   std::lock_guard<std::mutex> l(mu_);
-  segments_.erase(segments_.begin(),
-                  segments_.begin() + static_cast<std::ptrdiff_t>(doomed.size()));
+  segments_.erase(
+      segments_.begin(),
+      segments_.begin() + static_cast<std::ptrdiff_t>(doomed.size()));
   return static_cast<uint64_t>(doomed.size());
 }
 

@@ -63,8 +63,8 @@ inline void put_varint64(std::string* dst, uint64_t v) {
 }
 // Zig-zag, so small negative numbers stay short.
 inline void put_varint_signed64(std::string* dst, int64_t v) {
-  put_varint64(dst, (static_cast<uint64_t>(v) << 1) ^
-                        static_cast<uint64_t>(v >> 63));
+  put_varint64(
+      dst, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
 }
 // A varint length followed by the bytes.
 inline void put_length_prefixed(std::string* dst, std::string_view bytes) {

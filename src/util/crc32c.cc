@@ -21,7 +21,8 @@ struct Tables {
   constexpr Tables() {
     for (uint32_t i = 0; i < 256; ++i) {
       uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ ((c & 1U) ? kPolyReflected : 0U);
+      for (int k = 0; k < 8; ++k)
+        c = (c >> 1) ^ ((c & 1U) ? kPolyReflected : 0U);
       t[0][i] = c;
     }
     for (uint32_t i = 0; i < 256; ++i) {

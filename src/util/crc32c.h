@@ -17,7 +17,9 @@ uint32_t extend(uint32_t crc, const char* data, std::size_t n);
 inline uint32_t value(const char* data, std::size_t n) {
   return extend(0, data, n);
 }
-inline uint32_t value(std::string_view s) { return extend(0, s.data(), s.size()); }
+inline uint32_t value(std::string_view s) {
+  return extend(0, s.data(), s.size());
+}
 
 // The two implementations, for tests and benchmarks.
 uint32_t extend_portable(uint32_t crc, const char* data, std::size_t n);

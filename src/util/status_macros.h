@@ -11,17 +11,17 @@
 #define STRATA_CONCAT_(a, b) STRATA_CONCAT_INNER_(a, b)
 
 // Returns the Status of `expr` from the enclosing function if it is an error.
-#define STRATA_RETURN_IF_ERROR(expr)                        \
-  do {                                                      \
-    ::strata::durability::Status strata_status_ = (expr);   \
-    if (!strata_status_.ok()) return strata_status_;        \
+#define STRATA_RETURN_IF_ERROR(expr)                      \
+  do {                                                    \
+    ::strata::durability::Status strata_status_ = (expr); \
+    if (!strata_status_.ok()) return strata_status_;      \
   } while (0)
 
 // Evaluates a Result<T> expression; on error returns its Status, otherwise
 // moves the value into `lhs` (which may be a declaration: `auto x`).
-#define STRATA_ASSIGN_OR_RETURN(lhs, expr)                                 \
-  STRATA_ASSIGN_OR_RETURN_IMPL_(STRATA_CONCAT_(strata_result_, __LINE__), \
-                                lhs, expr)
+#define STRATA_ASSIGN_OR_RETURN(lhs, expr)                                     \
+  STRATA_ASSIGN_OR_RETURN_IMPL_(STRATA_CONCAT_(strata_result_, __LINE__), lhs, \
+                                expr)
 #define STRATA_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return std::move(tmp).status();      \

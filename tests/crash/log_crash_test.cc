@@ -44,11 +44,11 @@ RC_GTEST_PROP(LogCrash, RecoveryIsAPrefixHoldingEveryDurableBatch, ()) {
   RC_ASSERT(w.ok());
 
   auto batches = *rc::gen::container<std::vector<Batch>>(rc::gen::build<Batch>(
-      rc::gen::set(&Batch::records,
-                   rc::gen::resize(4, rc::gen::nonEmpty(rc::gen::container<
-                                          std::vector<std::string>>(
-                                          rc::gen::resize(
-                                              300, rc::gen::string<std::string>()))))),
+      rc::gen::set(
+          &Batch::records,
+          rc::gen::resize(
+              4, rc::gen::nonEmpty(rc::gen::container<std::vector<std::string>>(
+                     rc::gen::resize(300, rc::gen::string<std::string>()))))),
       rc::gen::set(&Batch::sync, rc::gen::arbitrary<bool>())));
   std::size_t durable = 0;
   for (std::size_t i = 0; i < batches.size(); ++i) {
@@ -61,16 +61,15 @@ RC_GTEST_PROP(LogCrash, RecoveryIsAPrefixHoldingEveryDurableBatch, ()) {
   }
   // Tear the last write somewhere (only an unsynced one: a power cut cannot
   // tear bytes already made durable), then cut the power.
-  if (!batches.empty() && !batches.back().sync &&
-      *rc::gen::arbitrary<bool>()) {
-    auto mode = *rc::gen::element(testing::TearMode::kCut,
-                                  testing::TearMode::kZeros,
-                                  testing::TearMode::kGarbage);
+  if (!batches.empty() && !batches.back().sync && *rc::gen::arbitrary<bool>()) {
+    auto mode =
+        *rc::gen::element(testing::TearMode::kCut, testing::TearMode::kZeros,
+                          testing::TearMode::kGarbage);
     std::size_t last_size = 0;
     for (const auto& r : batches.back().records) last_size += 9 + r.size();
-    RC_ASSERT(env.tear_last_write(mode, *rc::gen::inRange<std::size_t>(
-                                            0, last_size))
-                  .ok());
+    RC_ASSERT(
+        env.tear_last_write(mode, *rc::gen::inRange<std::size_t>(0, last_size))
+            .ok());
   }
   RC_ASSERT(env.simulate_power_cut(testing::PowerCutOptions{}).ok());
   w->reset();
@@ -92,7 +91,8 @@ RC_GTEST_PROP(LogCrash, RecoveryIsAPrefixHoldingEveryDurableBatch, ()) {
   o.recovery_mode = RecoveryMode::kPointInTime;
   auto again = LogWriter::open("/db/log", o);
   RC_ASSERT(again.ok());
-  RC_ASSERT((*again)->append("after the crash", AppendOptions{.sync = true}).ok());
+  RC_ASSERT(
+      (*again)->append("after the crash", AppendOptions{.sync = true}).ok());
   RC_ASSERT((*again)->close().ok());
   auto after = read_all(&env, "/db/log");
   RC_ASSERT(after.status.ok());
@@ -211,7 +211,8 @@ TEST_F(LogFaultTest, ReadErrorDuringRecoveryIsAnErrorNotAShortLog) {
   {
     auto w = LogWriter::open("/db/log", options());
     ASSERT_TRUE(w.ok());
-    for (int i = 0; i < 30; ++i) ASSERT_TRUE((*w)->append(testutil::payload_for(i, 40)).ok());
+    for (int i = 0; i < 30; ++i)
+      ASSERT_TRUE((*w)->append(testutil::payload_for(i, 40)).ok());
   }
   env_->inject_error_every(testing::FaultOp::kRead, EIO);
   auto all = read_all(env_.get(), "/db/log");

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "log/format.h"
 #include "strata/durability/env.h"
 #include "strata/durability/log/log_reader.h"
 #include "strata/durability/log/log_writer.h"
+#include "log/format.h"
 
 namespace strata::durability::log::testutil {
 
@@ -23,9 +23,9 @@ struct ReadAll {
   std::vector<LogProblem> problems;
 };
 
-inline ReadAll read_all(Env* env, const std::string& dir,
-                        RecoveryMode mode = RecoveryMode::kTolerateCorruptedTail,
-                        Lsn start = 0) {
+inline ReadAll read_all(
+    Env* env, const std::string& dir,
+    RecoveryMode mode = RecoveryMode::kTolerateCorruptedTail, Lsn start = 0) {
   ReadAll out;
   LogReaderOptions o;
   o.env = env;
@@ -72,7 +72,8 @@ inline void must_write(Env* env, const std::string& path,
 
 inline std::string payload_for(int i, std::size_t size = 20) {
   std::string s = "record-" + std::to_string(i) + "-";
-  while (s.size() < size) s.push_back(static_cast<char>('a' + (s.size() + i) % 26));
+  while (s.size() < size)
+    s.push_back(static_cast<char>('a' + (s.size() + i) % 26));
   s.resize(size);
   return s;
 }

@@ -16,9 +16,11 @@ TEST(Crc32c, MatchesRfc3720Vectors) {
   EXPECT_EQ(value(buf), 0x8A9136AAU);
   buf.assign(32, '\xff');
   EXPECT_EQ(value(buf), 0x62A8AB43U);
-  for (int i = 0; i < 32; ++i) buf[static_cast<std::size_t>(i)] = static_cast<char>(i);
+  for (int i = 0; i < 32; ++i)
+    buf[static_cast<std::size_t>(i)] = static_cast<char>(i);
   EXPECT_EQ(value(buf), 0x46DD794EU);
-  for (int i = 0; i < 32; ++i) buf[static_cast<std::size_t>(i)] = static_cast<char>(31 - i);
+  for (int i = 0; i < 32; ++i)
+    buf[static_cast<std::size_t>(i)] = static_cast<char>(31 - i);
   EXPECT_EQ(value(buf), 0x113FDB5CU);
   EXPECT_EQ(value("123456789"), 0xE3069283U);
 }
@@ -40,7 +42,8 @@ RC_GTEST_PROP(Crc32c, ExtendIsConcatenation,
 
 TEST(Crc32c, UnalignedStartsAgree) {
   std::string data(1000, '\0');
-  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + 3);
+  for (std::size_t i = 0; i < data.size(); ++i)
+    data[i] = static_cast<char>(i * 7 + 3);
   for (std::size_t start = 0; start < 16; ++start) {
     EXPECT_EQ(extend_hardware(0, data.data() + start, data.size() - start),
               extend_portable(0, data.data() + start, data.size() - start));

@@ -23,8 +23,8 @@ std::vector<std::vector<std::string>> golden_batches() {
     std::vector<std::string> batch;
     int n = 1 + i % 4;
     for (int j = 0; j < n; ++j) {
-      batch.push_back(testutil::payload_for(i * 10 + j,
-                                            static_cast<std::size_t>(i * 7 % 60)));
+      batch.push_back(testutil::payload_for(
+          i * 10 + j, static_cast<std::size_t>(i * 7 % 60)));
     }
     out.push_back(batch);
   }

@@ -13,7 +13,8 @@ namespace {
 SegmentHeader sample_header() {
   SegmentHeader h;
   h.kind = LogKind::kTxLog;
-  for (std::size_t i = 0; i < 16; ++i) h.log_id[i] = static_cast<uint8_t>(i * 3);
+  for (std::size_t i = 0; i < 16; ++i)
+    h.log_id[i] = static_cast<uint8_t>(i * 3);
   h.number = 42;
   h.first_lsn = 123456789;
   h.salt = 0xDEADBEEF;
@@ -72,7 +73,8 @@ TEST(LogFormat, RecordValidatesOnlyUnderItsOwnSegmentSeed) {
   std::string reason;
   ASSERT_EQ(parse_record(rec, seed, 100, &out, &reason), ParseResult::kValid);
   EXPECT_EQ(out.payload, "hello");
-  EXPECT_EQ(parse_record(rec, other, 100, &out, &reason), ParseResult::kInvalid);
+  EXPECT_EQ(parse_record(rec, other, 100, &out, &reason),
+            ParseResult::kInvalid);
   EXPECT_EQ(parse_record(rec, other_salt, 100, &out, &reason),
             ParseResult::kInvalid);
   EXPECT_EQ(reason, "record checksum mismatch");
@@ -93,9 +95,9 @@ TEST(LogFormat, LengthPastTheLimitOrTheDataIsInvalid) {
   std::string reason;
   EXPECT_EQ(parse_record(rec, 7, 49, &out, &reason), ParseResult::kInvalid);
   EXPECT_NE(reason.find("exceeds the limit"), std::string::npos);
-  EXPECT_EQ(parse_record(std::string_view(rec).substr(0, 30), 7, 100, &out,
-                         &reason),
-            ParseResult::kInvalid);
+  EXPECT_EQ(
+      parse_record(std::string_view(rec).substr(0, 30), 7, 100, &out, &reason),
+      ParseResult::kInvalid);
   EXPECT_NE(reason.find("runs past the end"), std::string::npos);
 }
 

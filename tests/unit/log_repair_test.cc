@@ -64,9 +64,10 @@ TEST_F(LogRepairTest, SkipModePadsADamagedSpanAndNoLsnMoves) {
   EXPECT_TRUE(r->remaining.empty());
   // The damaged bytes are kept.
   std::string q = must_read(
-      env_.get(), join_path(dir_, "quarantine-1-" +
-                                      std::to_string(kSegmentHeaderSize + kRecord) +
-                                      ".bin"));
+      env_.get(),
+      join_path(dir_, "quarantine-1-" +
+                          std::to_string(kSegmentHeaderSize + kRecord) +
+                          ".bin"));
   EXPECT_EQ(q.size(), kRecord);
   // A default-mode reader now sees every other record at its old LSN.
   auto all = read_all(env_.get(), dir_);
@@ -127,7 +128,8 @@ TEST_F(LogRepairTest, RepairOfALockedLogIsBusy) {
 }
 
 TEST_F(LogRepairTest, RepairOfNoLogIsNotFound) {
-  auto r = repair_log("/db/none", options(RecoveryMode::kTolerateCorruptedTail));
+  auto r =
+      repair_log("/db/none", options(RecoveryMode::kTolerateCorruptedTail));
   EXPECT_FALSE(r.ok());
 }
 

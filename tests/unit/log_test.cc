@@ -35,8 +35,8 @@ class LogTest : public ::testing::Test {
     return o;
   }
 
-  std::unique_ptr<LogWriter> open_writer(
-      LogWriterOptions o, OpenReport* report = nullptr) {
+  std::unique_ptr<LogWriter> open_writer(LogWriterOptions o,
+                                         OpenReport* report = nullptr) {
     auto w = LogWriter::open(dir_, o, report);
     EXPECT_TRUE(w.ok()) << w.status().to_string();
     return w.ok() ? std::move(*w) : nullptr;
@@ -193,8 +193,8 @@ TEST_F(LogTest, ReaderStartsAtAnLsnInsideAnySegment) {
   write_records(100, 30);
   auto all = read_all(env_.get(), dir_);
   for (std::size_t i : {0UL, 1UL, 17UL, 50UL, 99UL}) {
-    auto from = read_all(env_.get(), dir_,
-                         RecoveryMode::kTolerateCorruptedTail, all.lsns[i]);
+    auto from = read_all(env_.get(), dir_, RecoveryMode::kTolerateCorruptedTail,
+                         all.lsns[i]);
     ASSERT_TRUE(from.status.ok());
     ASSERT_EQ(from.payloads.size(), 100 - i);
     EXPECT_EQ(from.lsns.front(), all.lsns[i]);
@@ -289,8 +289,8 @@ TEST_F(LogDamageTest, ZeroFilledAndGarbageTailsAreTornTails) {
     EXPECT_EQ(all.problems[0].kind, ProblemKind::kTornTail);
     EXPECT_EQ(all.problems[0].length, 100U);
     // Absolute consistency refuses even a torn tail.
-    auto strict = read_all(env_.get(), dir_,
-                           RecoveryMode::kAbsoluteConsistency);
+    auto strict =
+        read_all(env_.get(), dir_, RecoveryMode::kAbsoluteConsistency);
     EXPECT_TRUE(strict.status.is_corruption());
   }
 }
@@ -315,15 +315,13 @@ TEST_F(LogDamageTest, EverySingleBitFlipIsDetectedAndClassified) {
         EXPECT_EQ(kind, ProblemKind::kCorruption) << byte << ":" << bit;
         EXPECT_TRUE(all.status.is_corruption());
         // Skip mode recovers every record but the damaged one.
-        auto skip = read_all(env_.get(), dir_,
-                             RecoveryMode::kSkipAnyCorrupted);
+        auto skip = read_all(env_.get(), dir_, RecoveryMode::kSkipAnyCorrupted);
         EXPECT_TRUE(skip.status.ok());
         EXPECT_EQ(skip.payloads.size(), 3U) << byte << ":" << bit;
         // Point in time keeps the prefix before the damage.
         auto pit = read_all(env_.get(), dir_, RecoveryMode::kPointInTime);
         EXPECT_TRUE(pit.status.ok());
-        EXPECT_EQ(pit.payloads.size(),
-                  (byte - kSegmentHeaderSize) / kRecord);
+        EXPECT_EQ(pit.payloads.size(), (byte - kSegmentHeaderSize) / kRecord);
       }
     }
   }
@@ -466,8 +464,7 @@ TEST_F(LogDamageTest, NewerFormatVersionIsRefusedClearly) {
   auto all = read_all(env_.get(), dir_);
   ASSERT_FALSE(all.problems.empty());
   EXPECT_EQ(all.problems[0].kind, ProblemKind::kBadHeader);
-  EXPECT_NE(all.problems[0].reason.find("format version 2"),
-            std::string::npos);
+  EXPECT_NE(all.problems[0].reason.find("format version 2"), std::string::npos);
 }
 
 TEST_F(LogDamageTest, UnknownIgnorableRecordIsSkipped) {
@@ -604,13 +601,44 @@ TEST_F(LogDamageTest, InterruptedRotationIsFinishedOnOpen) {
   EXPECT_EQ(all.payloads.back(), "in segment two");
 }
 
+TEST_F(LogDamageTest, DamagedStartIsRebuiltWithoutDroppingRecords) {
+  segment_size_ = 400;
+  auto recs = write_records(30, 20);
+  std::string start = must_read(env_.get(), join_path(dir_, kStartFileName));
+  must_write(env_.get(), join_path(dir_, kStartFileName), start + "junk");
+  // The default mode refuses the log; point in time keeps every record.
+  auto strict = read_all(env_.get(), dir_);
+  EXPECT_TRUE(strict.status.is_corruption());
+  ASSERT_FALSE(strict.problems.empty());
+  EXPECT_EQ(strict.problems[0].kind, ProblemKind::kBadHeader);
+  auto pit = read_all(env_.get(), dir_, RecoveryMode::kPointInTime);
+  ASSERT_TRUE(pit.status.ok());
+  EXPECT_EQ(pit.payloads, recs);
+  // A point-in-time open rebuilds START and keeps the damaged one.
+  auto o = options();
+  o.recovery_mode = RecoveryMode::kPointInTime;
+  OpenReport report;
+  auto w = open_writer(o, &report);
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(must_read(env_.get(), join_path(dir_, "START.quarantine")),
+            start + "junk");
+  ASSERT_TRUE(w->append("after").ok());
+  ASSERT_TRUE(w->close().ok());
+  auto all = read_all(env_.get(), dir_);
+  ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+  EXPECT_TRUE(all.problems.empty());
+  ASSERT_EQ(all.payloads.size(), recs.size() + 1);
+  EXPECT_EQ(all.payloads.back(), "after");
+}
+
 // ---------------------------------------------------------------- retire
 
 TEST_F(LogTest, RemoveSegmentsBeforeRetiresWholeSegmentsOnly) {
   segment_size_ = 400;
   auto w = open_writer(options());
   std::vector<Lsn> lsns;
-  for (int i = 0; i < 40; ++i) lsns.push_back(w->append(payload_for(i))->first_lsn);
+  for (int i = 0; i < 40; ++i)
+    lsns.push_back(w->append(payload_for(i))->first_lsn);
   std::size_t before = segment_files().size();
   auto removed = w->remove_segments_before(lsns[20]);
   ASSERT_TRUE(removed.ok()) << removed.status().to_string();
@@ -625,8 +653,8 @@ TEST_F(LogTest, RemoveSegmentsBeforeRetiresWholeSegmentsOnly) {
   EXPECT_LE(all.lsns.front(), lsns[20]);
   EXPECT_EQ(all.payloads.back(), payload_for(39));
   // A retired LSN is a clear "gap", never an empty stream.
-  auto gone = read_all(env_.get(), dir_, RecoveryMode::kTolerateCorruptedTail,
-                       lsns[1]);
+  auto gone =
+      read_all(env_.get(), dir_, RecoveryMode::kTolerateCorruptedTail, lsns[1]);
   EXPECT_TRUE(gone.status.is_not_found()) << gone.status.to_string();
   // Reopen works from the new start.
   auto again = open_writer(options());

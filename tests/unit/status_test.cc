@@ -1,7 +1,7 @@
 // Status and Result: codes, messages, context, copying and moving.
 
-#include "strata/durability/result.h"
 #include "strata/durability/status.h"
+#include "strata/durability/result.h"
 
 #include <gtest/gtest.h>
 

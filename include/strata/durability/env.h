@@ -179,7 +179,8 @@ class EnvWrapper : public Env {
   Status sync_dir(const std::string& dir) override {
     return target_->sync_dir(dir);
   }
-  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) override {
+  Result<std::unique_ptr<FileLock>> lock_file(
+      const std::string& path) override {
     return target_->lock_file(path);
   }
   uint64_t now_micros() override { return target_->now_micros(); }

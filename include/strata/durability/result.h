@@ -25,18 +25,20 @@ class [[nodiscard]] Result {
  public:
   // Implicit from a value and from an error, so that `return value;` and
   // `return Status::corruption(...);` both work.
-  Result(const T& value) : value_(value) {}  // NOLINT(google-explicit-constructor)
-  Result(T&& value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
-  Result(Status status)  // NOLINT(google-explicit-constructor)
+  Result(const T& value)
+      : value_(value) {}  // NOLINT(google-explicit-constructor)
+  Result(T&& value)
+      : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(Status status)              // NOLINT(google-explicit-constructor)
       : status_(std::move(status)) {
     if (status_.ok()) {
       status_ = Status::invalid_argument("Result built from an OK status");
     }
   }
-  template <typename U,
-            typename = std::enable_if_t<std::is_constructible_v<T, U&&> &&
-                                        !std::is_same_v<std::decay_t<U>, T> &&
-                                        !std::is_same_v<std::decay_t<U>, Status>>>
+  template <typename U, typename = std::enable_if_t<
+                            std::is_constructible_v<T, U&&> &&
+                            !std::is_same_v<std::decay_t<U>, T> &&
+                            !std::is_same_v<std::decay_t<U>, Status>>>
   Result(U&& value)  // NOLINT(google-explicit-constructor)
       : value_(std::forward<U>(value)) {}
 

@@ -61,9 +61,7 @@ class [[nodiscard]] Status {
                            int err);
 
   bool ok() const { return state_ == nullptr; }
-  StatusCode code() const {
-    return state_ ? state_->code : StatusCode::kOk;
-  }
+  StatusCode code() const { return state_ ? state_->code : StatusCode::kOk; }
   bool is_corruption() const { return code() == StatusCode::kCorruption; }
   bool is_io_error() const { return code() == StatusCode::kIOError; }
   bool is_invalid_argument() const {
@@ -71,9 +69,7 @@ class [[nodiscard]] Status {
   }
   bool is_not_found() const { return code() == StatusCode::kNotFound; }
   bool is_busy() const { return code() == StatusCode::kBusy; }
-  bool is_not_supported() const {
-    return code() == StatusCode::kNotSupported;
-  }
+  bool is_not_supported() const { return code() == StatusCode::kNotSupported; }
 
   // The message alone ("" when OK).
   std::string_view message() const {

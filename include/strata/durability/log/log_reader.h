@@ -39,8 +39,8 @@ struct LogReaderOptions {
 struct LogRecord {
   Lsn lsn = 0;
   std::string_view payload;
-  uint64_t segment = 0;      // segment number
-  uint64_t offset = 0;       // offset of the record's header in the file
+  uint64_t segment = 0;       // segment number
+  uint64_t offset = 0;        // offset of the record's header in the file
   bool last_in_batch = true;  // the batch's final record
 };
 

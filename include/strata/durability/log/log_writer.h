@@ -57,23 +57,23 @@ struct AppendResult {
 
 // What open() found and did.
 struct OpenReport {
-  bool created = false;          // a new log was made
-  uint64_t segments = 0;         // segment files in the log after open
-  uint64_t records = 0;          // valid records found
-  Lsn end_lsn = 0;               // where the next record will go
-  uint64_t truncated_bytes = 0;  // torn tail or dropped bytes cut off
+  bool created = false;             // a new log was made
+  uint64_t segments = 0;            // segment files in the log after open
+  uint64_t records = 0;             // valid records found
+  Lsn end_lsn = 0;                  // where the next record will go
+  uint64_t truncated_bytes = 0;     // torn tail or dropped bytes cut off
   bool rotation_completed = false;  // an interrupted rotation was finished
   std::vector<std::string> quarantine_files;  // copies of removed bytes
   std::vector<LogProblem> problems;           // every problem found
 };
 
 struct LogWriterStats {
-  uint64_t appends = 0;        // append() calls that succeeded
-  uint64_t records = 0;        // records written
-  uint64_t bytes = 0;          // bytes written, framing included
-  uint64_t groups = 0;         // write groups (one write call each)
-  uint64_t syncs = 0;          // fdatasync calls
-  uint64_t rotations = 0;      // segments sealed
+  uint64_t appends = 0;         // append() calls that succeeded
+  uint64_t records = 0;         // records written
+  uint64_t bytes = 0;           // bytes written, framing included
+  uint64_t groups = 0;          // write groups (one write call each)
+  uint64_t syncs = 0;           // fdatasync calls
+  uint64_t rotations = 0;       // segments sealed
   uint64_t max_group_size = 0;  // most appends in one group
   // Group sizes: bucket i counts groups of [2^i, 2^(i+1)) appends.
   std::array<uint64_t, 16> group_size_histogram{};
