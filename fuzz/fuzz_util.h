@@ -24,7 +24,8 @@ namespace strata::durability::fuzz {
 
 // fuzz_log_reader's input: one control byte, then the files separated by
 // kFileSeparator. Control bits:
-//   0-1  number of segment files - 1 (1 to 4); missing parts are empty files
+//   0-1  number of segment files - 1 (1 to 4); fewer when the input has
+//        fewer parts
 //   2    the first part is a START file (else there is no START)
 //   3-4  the number of the first segment file - 1 (1 to 4)
 //   5    also open a LogWriter in PointInTime mode afterwards
