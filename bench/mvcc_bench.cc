@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <benchmark/benchmark.h>
+#include "bench_util.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -31,18 +32,6 @@ namespace {
 namespace mvcc = strata::durability::mvcc;
 using strata::durability::DurabilityMode;
 using strata::durability::Uuid;
-
-std::string bench_root() {
-  const char* dir = std::getenv("STRATA_BENCH_DIR");
-  return dir != nullptr ? dir : "/var/tmp";
-}
-
-std::string fresh_dir(const std::string& name) {
-  std::string dir = bench_root() + "/strata-bench-mvcc-" + name + "-" +
-                    std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
 
 const mvcc::RunId& bench_run() {
   static const mvcc::RunId run = Uuid::new_v7();
@@ -97,69 +86,15 @@ const FrameSizes& frame_sizes() {
 // ---------------------------------------------------------------- ceilings
 
 void BM_RawWriteFdatasyncPreallocated(benchmark::State& state) {
-  const std::size_t size =
-      state.range(0) == 0 ? frame_sizes().single : frame_sizes().txn10;
-  std::string dir = fresh_dir("raw-sync");
-  std::filesystem::create_directories(dir);
-  std::string path = dir + "/file";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-  constexpr std::size_t kFile = 64U << 20;
-  std::string zeros(1U << 20, '\0');
-  for (std::size_t off = 0; off < kFile; off += zeros.size()) {
-    if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) < 0) {
-      state.SkipWithError("preallocation failed");
-      return;
-    }
-  }
-  ::fsync(fd);
-  std::string rec(size, 'r');
-  std::size_t off = 0;
-  for (auto _ : state) {
-    if (off + size > kFile) off = 0;
-    if (::pwrite(fd, rec.data(), size, static_cast<off_t>(off)) < 0 ||
-        ::fdatasync(fd) != 0) {
-      state.SkipWithError("write or fdatasync failed");
-      break;
-    }
-    off += size;
-  }
-  ::close(fd);
-  std::filesystem::remove_all(dir);
-  state.SetLabel(std::to_string(size) + " B");
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(size));
+  strata_bench::run_raw_write_fdatasync(
+      state, state.range(0) == 0 ? frame_sizes().single : frame_sizes().txn10);
 }
 // Arg 0: the bytes of one single-entry append; 1: of one 10-entry txn.
 BENCHMARK(BM_RawWriteFdatasyncPreallocated)->Arg(0)->Arg(1)->UseRealTime();
 
 void BM_RawWrite(benchmark::State& state) {
-  const std::size_t size =
-      state.range(0) == 0 ? frame_sizes().single : frame_sizes().txn10;
-  std::string dir = fresh_dir("raw-write");
-  std::filesystem::create_directories(dir);
-  std::string path = dir + "/file";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::string rec(size, 'r');
-  std::size_t written = 0;
-  for (auto _ : state) {
-    if (::write(fd, rec.data(), size) < 0) {
-      state.SkipWithError("write failed");
-      break;
-    }
-    written += size;
-    if (written > (256U << 20)) {
-      state.PauseTiming();
-      ::ftruncate(fd, 0);
-      ::lseek(fd, 0, SEEK_SET);
-      written = 0;
-      state.ResumeTiming();
-    }
-  }
-  ::close(fd);
-  std::filesystem::remove_all(dir);
-  state.SetLabel(std::to_string(size) + " B");
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(size));
+  strata_bench::run_raw_write(
+      state, state.range(0) == 0 ? frame_sizes().single : frame_sizes().txn10);
 }
 BENCHMARK(BM_RawWrite)->Arg(0)->Arg(1)->UseRealTime();
 
@@ -175,7 +110,7 @@ std::unique_ptr<mvcc::WAL> open_wal(const std::string& dir,
 }
 
 void append_single(benchmark::State& state, DurabilityMode mode) {
-  std::string dir = fresh_dir("append");
+  std::string dir = strata_bench::fresh_dir("mvcc-append");
   auto wal = open_wal(dir, mode);
   const uint64_t bytes0 = wal->stats().bytes;
   uint64_t i = 0;
@@ -193,7 +128,7 @@ void append_single(benchmark::State& state, DurabilityMode mode) {
 }
 
 void append_txn10(benchmark::State& state, DurabilityMode mode) {
-  std::string dir = fresh_dir("txn");
+  std::string dir = strata_bench::fresh_dir("mvcc-txn");
   auto wal = open_wal(dir, mode);
   const uint64_t bytes0 = wal->stats().bytes;
   uint64_t version = 0;
@@ -246,7 +181,7 @@ constexpr int kWritesPerTxn = 8;
 // exit.
 struct ReplayLog {
   std::string dir;
-  ReplayLog() : dir(fresh_dir("replay")) {
+  ReplayLog() : dir(strata_bench::fresh_dir("mvcc-replay")) {
     auto wal = open_wal(dir, DurabilityMode::none());
     uint64_t version = 0;
     for (uint64_t id = 1; id <= kReplayTxns; ++id) {
@@ -314,31 +249,7 @@ void BM_MvccReplayIntoMvccStore(benchmark::State& state) {
 
 // The ceiling: read() every segment file of the same log into a buffer.
 void BM_PlainReadOfReplayLog(benchmark::State& state) {
-  const std::string& dir = replay_log().dir;
-  std::vector<std::string> files;
-  std::size_t largest = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".seg") {
-      files.push_back(e.path().string());
-      largest = std::max<std::size_t>(largest, e.file_size());
-    }
-  }
-  std::vector<char> buf(largest + 1);
-  uint64_t bytes = 0;
-  for (auto _ : state) {
-    for (const std::string& f : files) {
-      int fd = ::open(f.c_str(), O_RDONLY);
-      std::size_t got = 0;
-      ssize_t n;
-      while ((n = ::read(fd, buf.data() + got, buf.size() - got)) > 0) {
-        got += static_cast<std::size_t>(n);
-      }
-      ::close(fd);
-      bytes += got;
-      benchmark::DoNotOptimize(buf.data());
-    }
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  strata_bench::run_plain_read(state, replay_log().dir);
 }
 
 BENCHMARK(BM_PlainReadOfReplayLog)

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <benchmark/benchmark.h>
+#include "bench_util.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -32,18 +33,6 @@ namespace {
 namespace txlog = strata::durability::txlog;
 using strata::durability::DurabilityMode;
 using strata::durability::Uuid;
-
-std::string bench_root() {
-  const char* dir = std::getenv("STRATA_BENCH_DIR");
-  return dir != nullptr ? dir : "/var/tmp";
-}
-
-std::string fresh_dir(const std::string& name) {
-  std::string dir = bench_root() + "/strata-bench-txlog-" + name + "-" +
-                    std::to_string(::getpid());
-  std::filesystem::remove_all(dir);
-  return dir;
-}
 
 const txlog::RunId& bench_run() {
   static const txlog::RunId run = Uuid::new_v7();
@@ -82,66 +71,12 @@ std::size_t batch_bytes() {
 // ---------------------------------------------------------------- ceilings
 
 void BM_RawWriteFdatasyncPreallocated(benchmark::State& state) {
-  const std::size_t size = batch_bytes();
-  std::string dir = fresh_dir("raw-sync");
-  std::filesystem::create_directories(dir);
-  std::string path = dir + "/file";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-  constexpr std::size_t kFile = 64U << 20;
-  std::string zeros(1U << 20, '\0');
-  for (std::size_t off = 0; off < kFile; off += zeros.size()) {
-    if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) < 0) {
-      state.SkipWithError("preallocation failed");
-      return;
-    }
-  }
-  ::fsync(fd);
-  std::string rec(size, 'r');
-  std::size_t off = 0;
-  for (auto _ : state) {
-    if (off + size > kFile) off = 0;
-    if (::pwrite(fd, rec.data(), size, static_cast<off_t>(off)) < 0 ||
-        ::fdatasync(fd) != 0) {
-      state.SkipWithError("write or fdatasync failed");
-      break;
-    }
-    off += size;
-  }
-  ::close(fd);
-  std::filesystem::remove_all(dir);
-  state.SetLabel(std::to_string(size) + " B");
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(size));
+  strata_bench::run_raw_write_fdatasync(state, batch_bytes());
 }
 BENCHMARK(BM_RawWriteFdatasyncPreallocated)->UseRealTime();
 
 void BM_RawWrite(benchmark::State& state) {
-  const std::size_t size = batch_bytes();
-  std::string dir = fresh_dir("raw-write");
-  std::filesystem::create_directories(dir);
-  std::string path = dir + "/file";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::string rec(size, 'r');
-  std::size_t written = 0;
-  for (auto _ : state) {
-    if (::write(fd, rec.data(), size) < 0) {
-      state.SkipWithError("write failed");
-      break;
-    }
-    written += size;
-    if (written > (256U << 20)) {
-      state.PauseTiming();
-      ::ftruncate(fd, 0);
-      ::lseek(fd, 0, SEEK_SET);
-      written = 0;
-      state.ResumeTiming();
-    }
-  }
-  ::close(fd);
-  std::filesystem::remove_all(dir);
-  state.SetLabel(std::to_string(size) + " B");
-  state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(size));
+  strata_bench::run_raw_write(state, batch_bytes());
 }
 BENCHMARK(BM_RawWrite)->UseRealTime();
 
@@ -153,7 +88,7 @@ std::unique_ptr<txlog::WalWriter> g_writer;
 std::string g_dir;
 
 void open_log(DurabilityMode mode) {
-  g_dir = fresh_dir("commit");
+  g_dir = strata_bench::fresh_dir("txlog-commit");
   txlog::WalWriterOptions o;
   o.mode = mode;
   auto w = txlog::WalWriter::open(g_dir, o);
@@ -216,7 +151,7 @@ constexpr uint64_t kRecoveryTxns = 100000;  // 6 entries each: 600,000
 // at exit.
 struct RecoveryLog {
   std::string dir;
-  RecoveryLog() : dir(fresh_dir("recovery")) {
+  RecoveryLog() : dir(strata_bench::fresh_dir("txlog-recovery")) {
     txlog::WalWriterOptions o;
     o.mode = DurabilityMode::none();
     auto w = txlog::WalWriter::open(dir, o);
@@ -254,31 +189,7 @@ void BM_TxlogRecovery(benchmark::State& state) {
 
 // The ceiling: read() every segment file of the same log into a buffer.
 void BM_PlainReadOfRecoveryLog(benchmark::State& state) {
-  const std::string& dir = recovery_log().dir;
-  std::vector<std::string> files;
-  std::size_t largest = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".seg") {
-      files.push_back(e.path().string());
-      largest = std::max<std::size_t>(largest, e.file_size());
-    }
-  }
-  std::vector<char> buf(largest + 1);
-  uint64_t bytes = 0;
-  for (auto _ : state) {
-    for (const std::string& f : files) {
-      int fd = ::open(f.c_str(), O_RDONLY);
-      std::size_t got = 0;
-      ssize_t n;
-      while ((n = ::read(fd, buf.data() + got, buf.size() - got)) > 0) {
-        got += static_cast<std::size_t>(n);
-      }
-      ::close(fd);
-      bytes += got;
-      benchmark::DoNotOptimize(buf.data());
-    }
-  }
-  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  strata_bench::run_plain_read(state, recovery_log().dir);
 }
 
 BENCHMARK(BM_PlainReadOfRecoveryLog)
