@@ -24,16 +24,17 @@
 #include <utility>
 #include <vector>
 
-#include "fuzz_util.h"
-#include "log/format.h"
 #include "strata/durability/env.h"
 #include "strata/durability/log/log_reader.h"
 #include "strata/durability/log/log_writer.h"
+#include "fuzz_util.h"
+#include "log/format.h"
 
 namespace {
 
-using namespace strata::durability;       // NOLINT(google-build-using-namespace)
-using namespace strata::durability::log;  // NOLINT(google-build-using-namespace)
+using namespace strata::durability;  // NOLINT(google-build-using-namespace)
+using namespace strata::durability::
+    log;  // NOLINT(google-build-using-namespace)
 using strata::durability::fuzz::split_files;
 
 constexpr const char* kDir = "/log";
@@ -109,8 +110,7 @@ void check_writer_repair(Env* env, const Read& before) {
   auto appended = (*writer)->append(kAfterRepair, sync);
   Status closed = (*writer)->close();
   if (!appended.ok() || !closed.ok()) return;
-  Read after = read_log(env, RecoveryMode::kTolerateCorruptedTail, 0,
-                        1u << 20);
+  Read after = read_log(env, RecoveryMode::kTolerateCorruptedTail, 0, 1u << 20);
   FUZZ_CHECK(after.opened);
   FUZZ_CHECK(!after.failed);
   FUZZ_CHECK(!after.records.empty());
@@ -152,8 +152,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                            start_lsn, max_steps);
   Read tolerate = read_log(env.get(), RecoveryMode::kTolerateCorruptedTail,
                            start_lsn, max_steps);
-  Read pit = read_log(env.get(), RecoveryMode::kPointInTime, start_lsn,
-                      max_steps);
+  Read pit =
+      read_log(env.get(), RecoveryMode::kPointInTime, start_lsn, max_steps);
   Read skip = read_log(env.get(), RecoveryMode::kSkipAnyCorrupted, start_lsn,
                        max_steps);
   FUZZ_CHECK(absolute.opened == pit.opened && tolerate.opened == pit.opened &&
@@ -173,16 +173,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     // segment headers); otherwise it stops where the strict modes do.
     bool start_problem = false;
     for (const LogProblem& p : pit.problems) {
-      start_problem = start_problem || p.file == join_path(kDir, kStartFileName);
+      start_problem =
+          start_problem || p.file == join_path(kDir, kStartFileName);
     }
     if (!start_problem) FUZZ_CHECK(absolute.records == pit.records);
   }
 
   if (open_writer) {
-    Read before = start_lsn == 0
-                      ? pit
-                      : read_log(env.get(), RecoveryMode::kPointInTime, 0,
-                                 max_steps);
+    Read before =
+        start_lsn == 0
+            ? pit
+            : read_log(env.get(), RecoveryMode::kPointInTime, 0, max_steps);
     check_writer_repair(env.get(), before);
   }
   return 0;

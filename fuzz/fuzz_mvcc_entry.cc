@@ -7,12 +7,13 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_util.h"
 #include "strata/durability/mvcc/entry_codec.h"
 #include "strata/durability/mvcc/wal_entry.h"
+#include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  using namespace strata::durability::mvcc;  // NOLINT(google-build-using-namespace)
+  using namespace strata::durability::
+      mvcc;  // NOLINT(google-build-using-namespace)
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   auto entry = decode_entry(bytes);
   if (!entry.ok()) {

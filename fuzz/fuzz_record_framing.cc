@@ -17,7 +17,8 @@
 
 namespace {
 
-using namespace strata::durability::log;  // NOLINT(google-build-using-namespace)
+using namespace strata::durability::
+    log;  // NOLINT(google-build-using-namespace)
 
 void check_records(std::string_view bytes, uint32_t seed,
                    std::size_t max_record_size) {
@@ -38,8 +39,7 @@ void check_records(std::string_view bytes, uint32_t seed,
     FUZZ_CHECK(rec.payload.size() == rec.length);
     FUZZ_CHECK(is_known_record_type(rec.type));
     std::string again;
-    append_record(&again, seed, static_cast<RecordType>(rec.type),
-                  rec.payload);
+    append_record(&again, seed, static_cast<RecordType>(rec.type), rec.payload);
     FUZZ_CHECK(again == rest.substr(0, rec.total_size));
     if (rec.type == static_cast<uint8_t>(RecordType::kSeal)) {
       auto seal = decode_seal(rec.payload);

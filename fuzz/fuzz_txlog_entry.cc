@@ -11,14 +11,15 @@
 #include <string>
 #include <string_view>
 
-#include "fuzz_util.h"
 #include "strata/durability/txlog/transaction.h"
 #include "strata/durability/txlog/wal_entry.h"
 #include "strata/durability/txlog/wal_entry_type.h"
+#include "fuzz_util.h"
 
 namespace {
 
-using namespace strata::durability::txlog;  // NOLINT(google-build-using-namespace)
+using namespace strata::durability::
+    txlog;  // NOLINT(google-build-using-namespace)
 
 void check_entry(std::string_view bytes, std::size_t limit) {
   auto e = decode_wal_entry(bytes, limit);

@@ -12,8 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "fuzz_util.h"
-#include "log/format.h"
 #include "strata/durability/env.h"
 #include "strata/durability/log/log_writer.h"
 #include "strata/durability/mvcc/entry_codec.h"
@@ -21,6 +19,8 @@
 #include "strata/durability/txlog/transaction.h"
 #include "strata/durability/txlog/wal_entry.h"
 #include "strata/durability/txlog/wal_writer.h"
+#include "fuzz_util.h"
+#include "log/format.h"
 
 namespace fs = std::filesystem;
 using namespace strata::durability;  // NOLINT(google-build-using-namespace)
@@ -122,8 +122,13 @@ void mvcc_entry(const fs::path& root) {
       JsonDestroy{run, "doc"},
       VectorCollectionCreate{run, "emb", 3, DistanceMetric::kDotProduct, 8},
       VectorCollectionDelete{run, "emb", 9},
-      VectorUpsert{run, "emb", "v", 1, {0.25f, -2.0f, 8.0f},
-                   std::string("meta"), 10,
+      VectorUpsert{run,
+                   "emb",
+                   "v",
+                   1,
+                   {0.25f, -2.0f, 8.0f},
+                   std::string("meta"),
+                   10,
                    EntityRef{KvRef{run, "k"}}},
       VectorDelete{run, "emb", "v", 1, 11},
   };
@@ -141,11 +146,21 @@ void txlog_entry(const fs::path& root) {
   RunId run = uuid_of(5);
   std::vector<WalEntry> entries;
   Transaction t = Transaction::with_id_and_run(tx, run);
-  t.kv_put("key", "value").kv_delete("key").json_create("d", "{}")
-      .json_set("d", "{\"a\":1}").json_delete("d/a").json_destroy("d")
-      .json_patch("d", "[]").event_append("ev").state_init("s", "0")
-      .state_set("s", "1").state_transition("s", "1", "2")
-      .run_create("r").run_update("u").run_begin("b").run_end("e");
+  t.kv_put("key", "value")
+      .kv_delete("key")
+      .json_create("d", "{}")
+      .json_set("d", "{\"a\":1}")
+      .json_delete("d/a")
+      .json_destroy("d")
+      .json_patch("d", "[]")
+      .event_append("ev")
+      .state_init("s", "0")
+      .state_set("s", "1")
+      .state_transition("s", "1", "2")
+      .run_create("r")
+      .run_update("u")
+      .run_begin("b")
+      .run_end("e");
   for (WalEntry& e : t.to_wal_entries()) entries.push_back(std::move(e));
   entries.push_back(WalEntry::make(WalEntryType::kVectorUpsert, tx, "vec"));
   entries.push_back(WalEntry::commit_marker(tx, {1700000000000000ULL, 42, 15}));
@@ -214,8 +229,7 @@ void log_reader(const fs::path& root) {
     FUZZ_CHECK(w.ok());
     for (int i = 0; i < 30; ++i) {
       if (i % 4 == 3) {
-        std::vector<std::string_view> batch = {"batch-a", "batch-b",
-                                               "batch-c"};
+        std::vector<std::string_view> batch = {"batch-a", "batch-b", "batch-c"};
         FUZZ_CHECK((*w)->append(batch).ok());
       } else {
         FUZZ_CHECK((*w)->append("raw record " + std::to_string(i)).ok());

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <set>
 
-#include "env/path_util.h"
 #include "strata/durability/env.h"
+#include "env/path_util.h"
 
 namespace strata::durability {
 namespace {

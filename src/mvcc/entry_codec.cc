@@ -361,11 +361,11 @@ class EntryReader {
 // only as elements actually decode.
 constexpr std::size_t kMaxReserve = 1024;
 
-#define RETURN_IF_ERROR_(expr)              \
-  do {                                      \
-    if (Status s_ = (expr); !s_.ok()) {     \
-      return s_;                            \
-    }                                       \
+#define RETURN_IF_ERROR_(expr)          \
+  do {                                  \
+    if (Status s_ = (expr); !s_.ok()) { \
+      return s_;                        \
+    }                                   \
   } while (0)
 
 Status read_value(EntryReader* r, std::string_view field, int level,
@@ -401,7 +401,8 @@ Status read_value(EntryReader* r, std::string_view field, int level,
     case 5: {
       std::string s;
       RETURN_IF_ERROR_(r->bytes(field, &s));
-      *out = tag == 4 ? Value::string(std::move(s)) : Value::bytes(std::move(s));
+      *out =
+          tag == 4 ? Value::string(std::move(s)) : Value::bytes(std::move(s));
       return Status::ok_status();
     }
     case 6:
@@ -434,8 +435,7 @@ Status read_value(EntryReader* r, std::string_view field, int level,
           RETURN_IF_ERROR_(r->bytes(field, &key));
           // Sorted, no duplicates: the only encoding an Object has.
           if (prev != nullptr && !(*prev < key)) {
-            return r->fail(field,
-                           "object keys not in strictly ascending order",
+            return r->fail(field, "object keys not in strictly ascending order",
                            key_at);
           }
           auto it = obj.emplace_hint(obj.end(), std::move(key), Value());
@@ -744,8 +744,9 @@ Result<WALEntry> decode_entry(std::string_view bytes) {
   RETURN_IF_ERROR_(read_fields(&r, *kind, &entry));
   if (r.remaining() != 0) {
     return r.fail("end",
-                  std::to_string(r.remaining()) + " trailing bytes after the "
-                                                  "last field",
+                  std::to_string(r.remaining()) +
+                      " trailing bytes after the "
+                      "last field",
                   r.offset());
   }
   return entry;

@@ -83,7 +83,8 @@ Result<JsonPath> JsonPath::parse(std::string_view text) {
           }
         }
         if (!closed) return parse_error(text, i, "unterminated quoted key");
-        if (i >= n || text[i] != ']') return parse_error(text, i, "expected ']'");
+        if (i >= n || text[i] != ']')
+          return parse_error(text, i, "expected ']'");
         ++i;
         path.segments.push_back(PathSegment::key(std::move(key)));
       } else {
@@ -98,7 +99,8 @@ Result<JsonPath> JsonPath::parse(std::string_view text) {
           ++i;
         }
         if (i == start) return parse_error(text, i, "expected an index");
-        if (i >= n || text[i] != ']') return parse_error(text, i, "expected ']'");
+        if (i >= n || text[i] != ']')
+          return parse_error(text, i, "expected ']'");
         ++i;
         path.segments.push_back(PathSegment::index(v));
       }

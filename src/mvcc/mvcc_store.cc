@@ -304,8 +304,8 @@ Result<ApplyOutcome> MvccStore::on_vector_upsert(const VectorUpsert& e) {
     ++counters_.vector_invalid_embedding;
     return ApplyOutcome::kSkipped;
   }
-  c.vectors[e.key] =
-      VectorRecord{e.vector_id, e.embedding, e.metadata, e.source_ref, e.version};
+  c.vectors[e.key] = VectorRecord{e.vector_id, e.embedding, e.metadata,
+                                  e.source_ref, e.version};
   bump(e.version);
   return ApplyOutcome::kApplied;
 }
@@ -342,13 +342,13 @@ std::string MvccStore::dump() const {
            std::to_string(doc.created_at) + " " + doc.value.to_string() + "\n";
   }
   for (const auto& [k, c] : collections_) {
-    out += "vectors " + k.first.to_string() + " " + quoted(k.second) +
-           " dim " + std::to_string(c.dimension) + " " +
+    out += "vectors " + k.first.to_string() + " " + quoted(k.second) + " dim " +
+           std::to_string(c.dimension) + " " +
            std::string(distance_metric_name(c.metric)) + " @" +
            std::to_string(c.version) + "\n";
     for (const auto& [vk, rec] : c.vectors) {
-      out += "  " + quoted(vk) + " id " + std::to_string(rec.vector_id) +
-             " @" + std::to_string(rec.version) + " [";
+      out += "  " + quoted(vk) + " id " + std::to_string(rec.vector_id) + " @" +
+             std::to_string(rec.version) + " [";
       for (std::size_t i = 0; i < rec.embedding.size(); ++i) {
         char buf[32];
         std::snprintf(buf, sizeof buf, "%s%.9g", i ? "," : "",

@@ -94,10 +94,9 @@ class Replayer {
       for (auto& t : txns) left.push_back(std::move(t));
     }
     open_.clear();
-    std::sort(left.begin(), left.end(),
-              [](const auto& a, const auto& b) {
-                return a->begin_lsn < b->begin_lsn;
-              });
+    std::sort(left.begin(), left.end(), [](const auto& a, const auto& b) {
+      return a->begin_lsn < b->begin_lsn;
+    });
     for (const auto& t : left) {
       ++stats_->incomplete_txns;
       report(*t, TxnOutcome::kIncomplete, 0);
@@ -132,8 +131,8 @@ class Replayer {
       report(*txn, TxnOutcome::kFiltered, commit_lsn);
       return Status::ok_status();
     }
-    TxnInfo info{txn->txn_id,     txn->run_id, txn->timestamp,
-                 txn->begin_lsn,  commit_lsn,  txn->entries.size()};
+    TxnInfo info{txn->txn_id,    txn->run_id, txn->timestamp,
+                 txn->begin_lsn, commit_lsn,  txn->entries.size()};
     auto context = [&](const char* what) {
       return std::string("replay: ") + what + " of txn " +
              std::to_string(txn->txn_id) + " (run " + txn->run_id.to_string() +
@@ -267,14 +266,16 @@ Result<ReplayStats> replay_wal(const std::string& dir, ReplayHandler* handler,
     so.limit = *options.stop_at_lsn + 1;
   }
   auto stream = internal::EntryStream::open(dir, so);
-  if (!stream.ok()) return std::move(stream).status().with_context("replay " + dir);
+  if (!stream.ok())
+    return std::move(stream).status().with_context("replay " + dir);
 
   Replayer replayer(handler, options, &stats);
   replayer.set_stream(stream->get());
   std::vector<internal::StreamEntry> batch;
   while (true) {
     auto more = (*stream)->next_batch(&batch);
-    if (!more.ok()) return std::move(more).status().with_context("replay " + dir);
+    if (!more.ok())
+      return std::move(more).status().with_context("replay " + dir);
     if (!*more) break;
     for (auto& e : batch) {
       STRATA_RETURN_IF_ERROR(replayer.process(e.lsn, std::move(e.entry)));

@@ -42,9 +42,9 @@ Result<ApplyOutcome> apply_data_entry(ReplayHandler* handler,
             return handler->on_vector_delete(e);
           },
           [&](const auto&) -> R {
-            return Status::invalid_argument(
-                std::string("apply_data_entry: ") +
-                std::string(entry.type_name()) + " is not a data entry");
+            return Status::invalid_argument(std::string("apply_data_entry: ") +
+                                            std::string(entry.type_name()) +
+                                            " is not a data entry");
           }},
       entry.variant());
 }

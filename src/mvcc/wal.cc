@@ -4,8 +4,8 @@
 
 #include <utility>
 
-#include "mvcc/entry_stream.h"
 #include "strata/durability/mvcc/entry_codec.h"
+#include "mvcc/entry_stream.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::mvcc {
@@ -61,9 +61,9 @@ Status check_transaction(std::span<const WALEntry> entries) {
   }
   const auto* commit = entries.back().get_if<CommitTxn>();
   if (commit == nullptr) {
-    return bad_txn(entries.size() - 1,
-                   "expected CommitTxn, got " +
-                       std::string(entries.back().type_name()));
+    return bad_txn(
+        entries.size() - 1,
+        "expected CommitTxn, got " + std::string(entries.back().type_name()));
   }
   if (commit->txn_id != begin->txn_id || commit->run_id != begin->run_id) {
     return bad_txn(entries.size() - 1,
@@ -82,10 +82,9 @@ Status check_transaction(std::span<const WALEntry> entries) {
     // A data entry joins the open transaction of its own run on replay, so
     // one of another run would silently land elsewhere.
     if (e.run_id() != begin->run_id) {
-      return bad_txn(i, std::string(e.type_name()) + " of run " +
-                            e.run_id()->to_string() +
-                            " inside a transaction of run " +
-                            begin->run_id.to_string());
+      return bad_txn(
+          i, std::string(e.type_name()) + " of run " + e.run_id()->to_string() +
+                 " inside a transaction of run " + begin->run_id.to_string());
     }
   }
   return Status::ok_status();
@@ -118,8 +117,7 @@ Result<std::unique_ptr<WAL>> WAL::open(const std::string& dir,
   if (!writer.ok()) {
     return std::move(writer).status().with_context("mvcc WAL open " + dir);
   }
-  return std::unique_ptr<WAL>(
-      new WAL(dir, options, std::move(writer).value()));
+  return std::unique_ptr<WAL>(new WAL(dir, options, std::move(writer).value()));
 }
 
 Result<log::Lsn> WAL::append(const WALEntry& entry) {
@@ -136,9 +134,10 @@ Result<TxnAppendResult> WAL::append_transaction(
   std::vector<std::string> encoded(entries.size());
   std::vector<std::string_view> records(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    Status s = encode_checked(entries[i], options_.max_record_size, &encoded[i]);
-    if (!s.ok()) return s.with_context("append_transaction: entry " +
-                                       std::to_string(i));
+    Status s =
+        encode_checked(entries[i], options_.max_record_size, &encoded[i]);
+    if (!s.ok())
+      return s.with_context("append_transaction: entry " + std::to_string(i));
     records[i] = encoded[i];
   }
   auto r = writer_->append(std::span<const std::string_view>(records));
@@ -172,9 +171,9 @@ Result<std::vector<WALEntry>> WAL::read_entries(log::Lsn from) const {
 Result<log::Lsn> WAL::checkpoint(const Uuid& snapshot_id, uint64_t version,
                                  std::vector<RunId> active_runs) {
   std::string buf;
-  STRATA_RETURN_IF_ERROR(encode_checked(
-      Checkpoint{snapshot_id, version, std::move(active_runs)},
-      options_.max_record_size, &buf));
+  STRATA_RETURN_IF_ERROR(
+      encode_checked(Checkpoint{snapshot_id, version, std::move(active_runs)},
+                     options_.max_record_size, &buf));
   log::AppendOptions ao;
   ao.sync = true;  // a checkpoint may license truncation: make it durable
   auto r = writer_->append(std::string_view(buf), ao);

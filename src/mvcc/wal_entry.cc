@@ -127,14 +127,13 @@ const char* entity_ref_kind_name(const EntityRef& ref) {
 WalEntryKind WALEntry::kind() const { return kKindByIndex[v_.index()]; }
 
 std::optional<RunId> WALEntry::run_id() const {
-  return std::visit(
-      Overloaded{[](const Checkpoint&) -> std::optional<RunId> {
-                   return std::nullopt;
-                 },
-                 [](const auto& e) -> std::optional<RunId> {
-                   return e.run_id;
-                 }},
-      v_);
+  return std::visit(Overloaded{[](const Checkpoint&) -> std::optional<RunId> {
+                                 return std::nullopt;
+                               },
+                               [](const auto& e) -> std::optional<RunId> {
+                                 return e.run_id;
+                               }},
+                    v_);
 }
 
 std::optional<uint64_t> WALEntry::txn_id() const {

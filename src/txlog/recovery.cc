@@ -51,26 +51,25 @@ RecoveryOptions RecoveryOptions::fast() {
 
 bool ReplayResult::has_issues() const {
   return orphaned_transactions > 0 || incomplete_transactions > 0 ||
-         corrupt_entries > 0 ||
-         skipped_entries > 0 || !problems.empty();
+         corrupt_entries > 0 || skipped_entries > 0 || !problems.empty();
 }
 
 std::string ReplayResult::summary() const {
-  std::string s = "replayed " + std::to_string(entries_replayed) +
-                  " entries (" + std::to_string(bytes) + " bytes) in " +
-                  std::to_string(elapsed_micros) + " us: " +
-                  std::to_string(transactions_recovered) + " recovered, " +
-                  std::to_string(aborted_transactions) + " aborted, " +
-                  std::to_string(orphaned_transactions) + " orphaned, " +
-                  std::to_string(empty_transactions) + " empty, " +
-                  std::to_string(filtered_transactions) + " filtered, " +
-                  std::to_string(incomplete_transactions) + " incomplete, " +
-                  std::to_string(corrupt_entries) + " corrupt, " +
-                  std::to_string(skipped_entries) + " skipped; stopped at " +
-                  std::string(stop_reason_name(stop_reason));
+  std::string s =
+      "replayed " + std::to_string(entries_replayed) + " entries (" +
+      std::to_string(bytes) + " bytes) in " + std::to_string(elapsed_micros) +
+      " us: " + std::to_string(transactions_recovered) + " recovered, " +
+      std::to_string(aborted_transactions) + " aborted, " +
+      std::to_string(orphaned_transactions) + " orphaned, " +
+      std::to_string(empty_transactions) + " empty, " +
+      std::to_string(filtered_transactions) + " filtered, " +
+      std::to_string(incomplete_transactions) + " incomplete, " +
+      std::to_string(corrupt_entries) + " corrupt, " +
+      std::to_string(skipped_entries) + " skipped; stopped at " +
+      std::string(stop_reason_name(stop_reason));
   if (!problems.empty()) {
-    s += "; " + std::to_string(problems.size()) + " problem(s), first: " +
-         problems.front().to_string();
+    s += "; " + std::to_string(problems.size()) +
+         " problem(s), first: " + problems.front().to_string();
   }
   return s;
 }
@@ -260,8 +259,7 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
 }
 
 Result<ReplayOutput> RecoveryEngine::replay_wal_committed(
-    const std::string& dir, log::Lsn from_lsn,
-    const RecoveryOptions& options) {
+    const std::string& dir, log::Lsn from_lsn, const RecoveryOptions& options) {
   WalReaderOptions ro;
   ro.env = options.env;
   ro.start_lsn = from_lsn;

@@ -42,10 +42,9 @@ Status get_prefixed(std::string_view* in, std::size_t base,
     return std::string(name(type)) + " payload: " + std::string(field);
   };
   if (in->size() < 4) {
-    return Status::corruption(where() + " length at offset " +
-                              std::to_string(base) + " truncated (" +
-                              std::to_string(in->size()) +
-                              " bytes left, want 4)");
+    return Status::corruption(
+        where() + " length at offset " + std::to_string(base) + " truncated (" +
+        std::to_string(in->size()) + " bytes left, want 4)");
   }
   uint32_t n = decode_fixed32(in->data());
   if (n > in->size() - 4) {
@@ -162,8 +161,7 @@ Result<TxEntry> TxEntry::from_wal_payload(WalEntryType type,
       std::string_view in = payload;
       Status s = get_prefixed(&in, 0, "key", type, &op.key);
       if (!s.ok()) return s;
-      s = get_prefixed(&in, payload.size() - in.size(), "from", type,
-                       &op.from);
+      s = get_prefixed(&in, payload.size() - in.size(), "from", type, &op.from);
       if (!s.ok()) return s;
       op.to.assign(in);
       return TxEntry(std::move(op));
@@ -207,8 +205,7 @@ Transaction& Transaction::add(TxEntry entry) {
   return *this;
 }
 
-Transaction& Transaction::kv_put(std::string_view key,
-                                 std::string_view value) {
+Transaction& Transaction::kv_put(std::string_view key, std::string_view value) {
   return add(KvPutOp{std::string(key), std::string(value)});
 }
 Transaction& Transaction::kv_delete(std::string_view key) {

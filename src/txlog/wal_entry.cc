@@ -188,40 +188,38 @@ WalEntry WalEntry::abort_marker(const TxId& tx_id) {
   return make(WalEntryType::kTransactionAbort, tx_id, std::string());
 }
 
-WalEntry WalEntry::snapshot_marker(const Uuid& snapshot_id,
-                                   log::Lsn wal_lsn) {
+WalEntry WalEntry::snapshot_marker(const Uuid& snapshot_id, log::Lsn wal_lsn) {
   return make(WalEntryType::kSnapshotMarker, TxId::nil(),
               encode_snapshot_payload(SnapshotInfo{snapshot_id, wal_lsn}));
 }
 
 WalEntry WalEntry::run_begin_marker(const RunId& run_id,
                                     uint64_t timestamp_micros) {
-  return for_run(WalEntryType::kRunBegin, TxId::nil(), run_id,
-                 encode_run_begin_payload(RunBeginInfo{run_id,
-                                                       timestamp_micros}));
+  return for_run(
+      WalEntryType::kRunBegin, TxId::nil(), run_id,
+      encode_run_begin_payload(RunBeginInfo{run_id, timestamp_micros}));
 }
 
 WalEntry WalEntry::run_end_marker(const RunId& run_id,
                                   uint64_t timestamp_micros,
                                   uint64_t event_count) {
-  return for_run(
-      WalEntryType::kRunEnd, TxId::nil(), run_id,
-      encode_run_end_payload(RunEndInfo{run_id, timestamp_micros,
-                                        event_count}));
+  return for_run(WalEntryType::kRunEnd, TxId::nil(), run_id,
+                 encode_run_end_payload(
+                     RunEndInfo{run_id, timestamp_micros, event_count}));
 }
 
 Result<CommitInfo> WalEntry::commit_info() const {
   if (entry_type != WalEntryType::kTransactionCommit) {
-    return Status::invalid_argument(
-        "commit_info() of a " + std::string(name(entry_type)) + " entry");
+    return Status::invalid_argument("commit_info() of a " +
+                                    std::string(name(entry_type)) + " entry");
   }
   return decode_commit_payload(payload);
 }
 
 Result<SnapshotInfo> WalEntry::snapshot_info() const {
   if (entry_type != WalEntryType::kSnapshotMarker) {
-    return Status::invalid_argument(
-        "snapshot_info() of a " + std::string(name(entry_type)) + " entry");
+    return Status::invalid_argument("snapshot_info() of a " +
+                                    std::string(name(entry_type)) + " entry");
   }
   return decode_snapshot_payload(payload);
 }
@@ -234,17 +232,16 @@ std::size_t encoded_size(const WalEntry& entry) {
 Status encode_wal_entry(const WalEntry& entry, std::string* out,
                         std::size_t max_payload_size) {
   if (entry.version != kWalEntryFormatVersion) {
-    return Status::invalid_argument(
-        "cannot write txlog entry format version " +
-        std::to_string(entry.version) + "; this library writes version " +
-        std::to_string(kWalEntryFormatVersion));
+    return Status::invalid_argument("cannot write txlog entry format version " +
+                                    std::to_string(entry.version) +
+                                    "; this library writes version " +
+                                    std::to_string(kWalEntryFormatVersion));
   }
   if (entry.payload.size() > max_payload_size) {
     return Status::invalid_argument(
         "txlog " + std::string(name(entry.entry_type)) + " payload of " +
-        std::to_string(entry.payload.size()) +
-        " bytes exceeds the limit of " + std::to_string(max_payload_size) +
-        " bytes");
+        std::to_string(entry.payload.size()) + " bytes exceeds the limit of " +
+        std::to_string(max_payload_size) + " bytes");
   }
   Status marker = check_marker(entry, [](std::string_view why) {
     return Status::invalid_argument("malformed txlog entry: " +
@@ -279,10 +276,10 @@ Result<WalEntry> decode_wal_entry(std::string_view record,
   auto version = static_cast<uint8_t>(record[0]);
   if (version == 0) return corrupt("format version 0 at offset 0");
   if (version > kWalEntryFormatVersion) {
-    return Status::not_supported(
-        "txlog entry: format version " + std::to_string(version) +
-        " at offset 0 is newer than this reader's " +
-        std::to_string(kWalEntryFormatVersion));
+    return Status::not_supported("txlog entry: format version " +
+                                 std::to_string(version) +
+                                 " at offset 0 is newer than this reader's " +
+                                 std::to_string(kWalEntryFormatVersion));
   }
   if (record.size() < kEntryHeaderSize) {
     return corrupt("record of " + std::to_string(record.size()) +

@@ -60,10 +60,10 @@ Result<WalEntryType> entry_type_from_byte(uint8_t value) {
     case EntryTypeClass::kKnown:
       return static_cast<WalEntryType>(value);
     case EntryTypeClass::kUnknownInRange:
-      return Status::not_supported(
-          "unknown entry type " + hex_byte(value) + " in the " +
-          std::string(range_name_of_byte(value)) +
-          " range (written by a newer version?)");
+      return Status::not_supported("unknown entry type " + hex_byte(value) +
+                                   " in the " +
+                                   std::string(range_name_of_byte(value)) +
+                                   " range (written by a newer version?)");
     case EntryTypeClass::kReserved:
       break;
   }

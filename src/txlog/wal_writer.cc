@@ -53,8 +53,7 @@ Result<log::AppendResult> WalWriter::append_entries(
 }
 
 Result<log::Lsn> WalWriter::write_entry(const WalEntry& entry) {
-  STRATA_ASSIGN_OR_RETURN(auto r,
-                          append_entries(std::span(&entry, 1), false));
+  STRATA_ASSIGN_OR_RETURN(auto r, append_entries(std::span(&entry, 1), false));
   return r.first_lsn;
 }
 
@@ -198,8 +197,8 @@ Result<uint64_t> WalWriter::truncate_before(log::Lsn snapshot_marker_lsn) {
   STRATA_ASSIGN_OR_RETURN(auto reader, log::LogReader::open(dir(), ro));
   log::LogRecord rec;
   STRATA_ASSIGN_OR_RETURN(bool found, reader->next(&rec));
-  std::string where = "truncate_before(" +
-                      std::to_string(snapshot_marker_lsn) + "): ";
+  std::string where =
+      "truncate_before(" + std::to_string(snapshot_marker_lsn) + "): ";
   if (!found || rec.lsn != snapshot_marker_lsn) {
     return Status::invalid_argument(where + "no record starts at that LSN");
   }

@@ -64,18 +64,24 @@ enum class Mode { kStrict, kBatched, kNone };
 
 const char* mode_label(Mode m) {
   switch (m) {
-    case Mode::kStrict: return "strict";
-    case Mode::kBatched: return "batched";
-    case Mode::kNone: return "none";
+    case Mode::kStrict:
+      return "strict";
+    case Mode::kBatched:
+      return "batched";
+    case Mode::kNone:
+      return "none";
   }
   return "?";
 }
 
 DurabilityMode durability(Mode m) {
   switch (m) {
-    case Mode::kStrict: return DurabilityMode::strict();
-    case Mode::kBatched: return DurabilityMode::batched(2, 1000);
-    case Mode::kNone: return DurabilityMode::none();
+    case Mode::kStrict:
+      return DurabilityMode::strict();
+    case Mode::kBatched:
+      return DurabilityMode::batched(2, 1000);
+    case Mode::kNone:
+      return DurabilityMode::none();
   }
   return DurabilityMode::none();
 }
@@ -109,8 +115,8 @@ void record_workload(Workload* w) {
   ASSERT_TRUE(env.start_recording(kRoot).ok());
   w->acked_at.assign(kTxns, kNever);
   {
-    auto log = TxnLog::open(w->kind, &env, kDir, durability(w->mode),
-                            kSegmentSize);
+    auto log =
+        TxnLog::open(w->kind, &env, kDir, durability(w->mode), kSegmentSize);
     ASSERT_TRUE(log.ok()) << log.status().to_string();
     for (int i = 0; i < kTxns; ++i) {
       if (i == kRetireAfter) {
@@ -164,8 +170,8 @@ void record_workload(Workload* w) {
   }
 
   // The first transaction the finished log still holds.
-  Recovered all = recover(w->kind, &env, kDir,
-                          RecoveryMode::kTolerateCorruptedTail);
+  Recovered all =
+      recover(w->kind, &env, kDir, RecoveryMode::kTolerateCorruptedTail);
   ASSERT_TRUE(all.status.ok()) << all.status.to_string();
   ASSERT_FALSE(all.txns.empty());
   w->first_kept = all.txns.front();
@@ -183,7 +189,8 @@ std::string describe(const Workload& w, const CrashCase& c) {
   std::string s = std::string(kind_label(w.kind)) + "/" + mode_label(w.mode) +
                   ": crash after " + std::to_string(c.prefix) + " of " +
                   std::to_string(w.trace.size()) + " ops";
-  if (c.prefix > 0) s += " (last: " + testing::describe(w.trace[c.prefix - 1]) + ")";
+  if (c.prefix > 0)
+    s += " (last: " + testing::describe(w.trace[c.prefix - 1]) + ")";
   s += ", tear " + std::string(kTears[static_cast<int>(c.opts.tear_mode)]);
   if (c.opts.tear_mode != TearMode::kNone) {
     s += " keeping " + std::to_string(c.opts.tear_keep_bytes) + " bytes";
@@ -208,7 +215,8 @@ std::vector<CrashCase> all_cases(const Workload& w) {
         keeps = {0, len / 2, len - 1};
         keeps.erase(std::unique(keeps.begin(), keeps.end()), keeps.end());
       }
-      for (TearMode m : {TearMode::kCut, TearMode::kZeros, TearMode::kGarbage}) {
+      for (TearMode m :
+           {TearMode::kCut, TearMode::kZeros, TearMode::kGarbage}) {
         for (std::size_t keep : keeps) {
           CrashStateOptions o;
           o.tear_mode = m;
@@ -234,7 +242,7 @@ std::vector<CrashCase> all_cases(const Workload& w) {
 }
 
 struct Stats {
-  uint64_t recovered_txns = 0;  // summed over the states
+  uint64_t recovered_txns = 0;          // summed over the states
   uint64_t states_losing_unsynced = 0;  // recovered fewer than written
 };
 
@@ -275,19 +283,19 @@ bool check_crash_state(const Workload& w, const CrashCase& c, Stats* stats) {
   for (int i = 0; i < kTxns; ++i) {
     bool recovered = i >= a && i < end;
     if (recovered) {
-      EXPECT_LE(w.written_at[i], p) << "transaction " << i
-                                    << " was never written";
+      EXPECT_LE(w.written_at[i], p)
+          << "transaction " << i << " was never written";
     }
     // A log that lost its retired prefix starts at first_kept.
     int floor = got.txns.empty() && p > w.retire_begin ? w.first_kept : a;
     if (i < floor) continue;
     if (w.acked_at[i] <= p) {
-      EXPECT_TRUE(recovered) << "transaction " << i
-                             << " was acknowledged (Strict) but is lost";
+      EXPECT_TRUE(recovered)
+          << "transaction " << i << " was acknowledged (Strict) but is lost";
     }
     if (w.durable_at[i] <= p) {
-      EXPECT_TRUE(recovered) << "transaction " << i
-                             << " was synced but is lost";
+      EXPECT_TRUE(recovered)
+          << "transaction " << i << " was synced but is lost";
     }
   }
   if (::testing::Test::HasFailure()) return false;
@@ -302,9 +310,10 @@ bool check_crash_state(const Workload& w, const CrashCase& c, Stats* stats) {
     EXPECT_TRUE(s.ok()) << s.to_string();
     EXPECT_TRUE((*log)->close().ok());
   }
-  Recovered after = recover(w.kind, env, kDir,
-                            RecoveryMode::kTolerateCorruptedTail);
-  EXPECT_TRUE(after.status.ok()) << "after reopen: " << after.status.to_string();
+  Recovered after =
+      recover(w.kind, env, kDir, RecoveryMode::kTolerateCorruptedTail);
+  EXPECT_TRUE(after.status.ok())
+      << "after reopen: " << after.status.to_string();
   std::vector<int> expect = got.txns;
   expect.push_back(kAfterCrashId);
   EXPECT_EQ(after.txns, expect);
@@ -341,8 +350,8 @@ void run_matrix(LogKind kind, Mode mode) {
             << ": " << w.trace.size() << " trace ops, checked " << checked
             << " of " << total << " crash states (" << stats.recovered_txns
             << " transactions recovered in all, "
-            << stats.states_losing_unsynced
-            << " states lost unsynced ones; " << synced << " of " << kTxns
+            << stats.states_losing_unsynced << " states lost unsynced ones; "
+            << synced << " of " << kTxns
             << " transactions synced by the end of the run)"
             << (STRATA_LONG_TESTS ? " [long]" : " [CI sample]") << "\n";
 }

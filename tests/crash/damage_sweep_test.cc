@@ -51,8 +51,8 @@ struct Span {
 struct Sample {
   LogKind kind = LogKind::kRaw;
   Files files;
-  Files foreign;               // another log of the same kind
-  std::vector<Span> spans;     // transaction i's batch
+  Files foreign;                      // another log of the same kind
+  std::vector<Span> spans;            // transaction i's batch
   std::vector<std::string> segments;  // segment file names, in order
 };
 
@@ -106,11 +106,11 @@ Sample make_sample(LogKind kind) {
 }
 
 struct Damage {
-  std::string what;                 // for failure messages
-  std::optional<std::string> file;  // the damaged file, when there is one
-  uint64_t offset = 0;              // the damaged byte, when there is one
-  std::set<int> touched;            // transactions it destroys
-  bool may_be_torn = false;         // inside the log's last unit
+  std::string what;                     // for failure messages
+  std::optional<std::string> file;      // the damaged file, when there is one
+  uint64_t offset = 0;                  // the damaged byte, when there is one
+  std::set<int> touched;                // transactions it destroys
+  bool may_be_torn = false;             // inside the log's last unit
   std::optional<ProblemKind> expected;  // the first problem's kind
 };
 
@@ -155,8 +155,8 @@ void check_case(const Sample& s, const Files& damaged, const Damage& d) {
 
   // The default recovery succeeds only past a torn tail, and then keeps
   // every transaction before it.
-  Recovered dflt = recover(s.kind, env.get(), kDir,
-                           RecoveryMode::kTolerateCorruptedTail);
+  Recovered dflt =
+      recover(s.kind, env.get(), kDir, RecoveryMode::kTolerateCorruptedTail);
   EXPECT_TRUE(dflt.partial.empty()) << dflt.partial.front();
   if (dflt.status.ok()) {
     EXPECT_TRUE(d.may_be_torn) << "default recovery accepted damage";
@@ -164,8 +164,8 @@ void check_case(const Sample& s, const Files& damaged, const Damage& d) {
   }
 
   // Skipping recovers everything the damage did not touch, whole.
-  Recovered skip = recover(s.kind, env.get(), kDir,
-                           RecoveryMode::kSkipAnyCorrupted);
+  Recovered skip =
+      recover(s.kind, env.get(), kDir, RecoveryMode::kSkipAnyCorrupted);
   ASSERT_TRUE(skip.status.ok()) << skip.status.to_string();
   EXPECT_TRUE(skip.partial.empty()) << skip.partial.front();
   EXPECT_EQ(skip.txns, untouched);
@@ -214,7 +214,8 @@ void sweep(LogKind kind) {
   // Every byte position of every file.
   std::vector<std::pair<std::string, uint64_t>> positions;
   for (const auto& [name, bytes] : s.files) {
-    for (uint64_t at = 0; at < bytes.size(); ++at) positions.emplace_back(name, at);
+    for (uint64_t at = 0; at < bytes.size(); ++at)
+      positions.emplace_back(name, at);
   }
 
   // Single-bit flips.
@@ -232,11 +233,11 @@ void sweep(LogKind kind) {
     const auto& [file, at] = positions[p];
     Files damaged = s.files;
     damaged[file][at] = static_cast<char>(damaged[file][at] ^ (1 << bit));
-    check_case(s, damaged,
-               byte_damage(s, file, at,
-                           "bit " + std::to_string(bit) + " of byte " +
-                               std::to_string(at) + " of " + file +
-                               " flipped"));
+    check_case(
+        s, damaged,
+        byte_damage(s, file, at,
+                    "bit " + std::to_string(bit) + " of byte " +
+                        std::to_string(at) + " of " + file + " flipped"));
     ++counts.bit_flips;
     if (::testing::Test::HasFailure()) {
       return;  // one case is enough to debug; do not flood the output
@@ -248,10 +249,10 @@ void sweep(LogKind kind) {
     if (s.files.at(file)[at] == '\0') continue;
     Files damaged = s.files;
     damaged[file][at] = '\0';
-    check_case(s, damaged,
-               byte_damage(s, file, at,
-                           "byte " + std::to_string(at) + " of " + file +
-                               " zeroed"));
+    check_case(
+        s, damaged,
+        byte_damage(s, file, at,
+                    "byte " + std::to_string(at) + " of " + file + " zeroed"));
     ++counts.zeroed;
     if (::testing::Test::HasFailure()) return;
   }
@@ -295,11 +296,10 @@ void sweep(LogKind kind) {
     ++counts.structural;
   }
 
-  std::cout << "damage sweep " << kind_label(kind) << ": "
-            << s.segments.size() << " segments, " << kTxns
-            << " transactions; checked " << counts.bit_flips
-            << " bit flips (of " << positions.size() * 8 << "), "
-            << counts.zeroed << " zeroed bytes, " << counts.structural
+  std::cout << "damage sweep " << kind_label(kind) << ": " << s.segments.size()
+            << " segments, " << kTxns << " transactions; checked "
+            << counts.bit_flips << " bit flips (of " << positions.size() * 8
+            << "), " << counts.zeroed << " zeroed bytes, " << counts.structural
             << " deleted/swapped/foreign segments"
             << (STRATA_LONG_TESTS ? " [long]" : " [CI sample]") << "\n";
 }

@@ -506,9 +506,8 @@ TEST(StrataWalCli, ReadingBesideALiveWriter) {
         // reading commands to scan on a loaded machine (an unbounded writer
         // outgrows them), while 4 KiB segments still rotate every few
         // transactions during the reads.
-        spawn({"write", t / "log", "--log", kind, "--txns", "4000",
-               "--entries", "1", "--mode", "strict", "--segment-size", "4096",
-               "--quiet"},
+        spawn({"write", t / "log", "--log", kind, "--txns", "4000", "--entries",
+               "1", "--mode", "strict", "--segment-size", "4096", "--quiet"},
               t / "out", t / "err");
     for (int i = 0; i < 6; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(40));

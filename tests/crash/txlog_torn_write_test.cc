@@ -19,7 +19,7 @@ namespace {
 using testutil::must;
 
 struct Written {
-  std::vector<TxId> ids;        // committed, in commit order
+  std::vector<TxId> ids;              // committed, in commit order
   std::map<TxId, std::size_t> sizes;  // entries per transaction
 };
 
@@ -31,8 +31,7 @@ Written write_log(WalWriter& w) {
       TxId tx = w.begin_transaction();
       must(w.write_tx_entry(tx, std::nullopt, WalEntryType::kKvPut,
                             "slow-" + std::to_string(i)));
-      must(w.write_tx_entry(tx, std::nullopt, WalEntryType::kEventAppend,
-                            "e"));
+      must(w.write_tx_entry(tx, std::nullopt, WalEntryType::kEventAppend, "e"));
       must(w.commit_transaction(tx));
       out.ids.push_back(tx);
       out.sizes[tx] = 2;
@@ -128,8 +127,8 @@ TEST_F(TxlogTornWrite, WriterRepairsATornTailAndNewCommitsAreRecovered) {
     written = write_log(*w);
   }
   const std::string seg = segment_bytes();
-  for (std::size_t cut : {seg.size() - 1, seg.size() - 20, seg.size() / 2,
-                          std::size_t{70}}) {
+  for (std::size_t cut :
+       {seg.size() - 1, seg.size() - 20, seg.size() / 2, std::size_t{70}}) {
     auto copy = copy_with([&](std::string* b) { b->resize(cut); });
     WalWriterOptions wo;
     wo.env = copy.get();

@@ -22,7 +22,6 @@
 #include <utility>
 #include <vector>
 
-#include "log/format.h"
 #include "strata/durability/env.h"
 #include "strata/durability/log/log_reader.h"
 #include "strata/durability/log/log_writer.h"
@@ -30,6 +29,7 @@
 #include "strata/durability/txlog/recovery.h"
 #include "strata/durability/txlog/transaction.h"
 #include "strata/durability/txlog/wal_writer.h"
+#include "log/format.h"
 
 namespace strata::durability::crashtest {
 
@@ -89,8 +89,8 @@ inline mvcc::RunId crash_run() {
 class TxnLog {
  public:
   static Result<std::unique_ptr<TxnLog>> open(
-      log::LogKind kind, Env* env, const std::string& dir,
-      DurabilityMode mode, uint64_t segment_size,
+      log::LogKind kind, Env* env, const std::string& dir, DurabilityMode mode,
+      uint64_t segment_size,
       log::RecoveryMode recovery = log::RecoveryMode::kTolerateCorruptedTail) {
     auto out = std::unique_ptr<TxnLog>(new TxnLog());
     if (kind == log::LogKind::kRaw) {
@@ -192,8 +192,7 @@ struct Recovered {
 };
 
 // Checks that the parts of one transaction are exactly 0..n-1 of one id.
-inline void check_parts(const std::vector<std::string>& parts,
-                        Recovered* out) {
+inline void check_parts(const std::vector<std::string>& parts, Recovered* out) {
   int id0 = -1;
   int n0 = -1;
   bool ok = !parts.empty();
@@ -272,14 +271,15 @@ inline Recovered recover(log::LogKind kind, Env* env, const std::string& dir,
           out.partial.push_back("CommitTxn without its BeginTxn");
         } else {
           check_parts(parts, &out);
-          if (out.partial.empty() && out.txns.back() != static_cast<int>(open_id)) {
+          if (out.partial.empty() &&
+              out.txns.back() != static_cast<int>(open_id)) {
             out.partial.push_back("CommitTxn of another transaction");
           }
         }
         open = false;
       } else if (const auto* w = e.get_if<mvcc::Write>()) {
-        const std::string* s = w->value.is_string() ? &w->value.as_string()
-                                                    : nullptr;
+        const std::string* s =
+            w->value.is_string() ? &w->value.as_string() : nullptr;
         parts.push_back(s ? *s : std::string("<not a string>"));
       } else {
         out.partial.push_back("unexpected entry " + e.to_string());
@@ -302,8 +302,8 @@ inline Recovered recover(log::LogKind kind, Env* env, const std::string& dir,
     std::vector<std::string> parts;
     for (const txlog::WalEntry& e : t.entries) {
       auto op = txlog::TxEntry::from_wal_entry(e);
-      const txlog::KvPutOp* put = op.ok() ? op->get_if<txlog::KvPutOp>()
-                                          : nullptr;
+      const txlog::KvPutOp* put =
+          op.ok() ? op->get_if<txlog::KvPutOp>() : nullptr;
       parts.push_back(put ? put->key : std::string("<not a KvPut>"));
     }
     check_parts(parts, &out);
@@ -313,9 +313,12 @@ inline Recovered recover(log::LogKind kind, Env* env, const std::string& dir,
 
 inline const char* kind_label(log::LogKind kind) {
   switch (kind) {
-    case log::LogKind::kRaw: return "raw";
-    case log::LogKind::kMvcc: return "mvcc";
-    case log::LogKind::kTxLog: return "txlog";
+    case log::LogKind::kRaw:
+      return "raw";
+    case log::LogKind::kMvcc:
+      return "mvcc";
+    case log::LogKind::kTxLog:
+      return "txlog";
   }
   return "?";
 }

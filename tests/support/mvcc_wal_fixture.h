@@ -22,8 +22,9 @@ class MvccWalFixture : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(env_->create_dir("/db").ok()); }
 
-  std::unique_ptr<WAL> open_wal(DurabilityMode mode = DurabilityMode::strict(),
-                                uint64_t segment_size = log::kDefaultSegmentSize) {
+  std::unique_ptr<WAL> open_wal(
+      DurabilityMode mode = DurabilityMode::strict(),
+      uint64_t segment_size = log::kDefaultSegmentSize) {
     WalOptions o;
     o.env = env_.get();
     o.mode = mode;

@@ -2,8 +2,8 @@
 // appending while other threads sync and read, many threads changing one
 // in-memory namespace, and lock contention.
 
-#include <gtest/gtest.h>
 #include <stdlib.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>

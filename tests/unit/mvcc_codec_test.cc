@@ -65,29 +65,41 @@ TEST(MvccCodec, GoldenWrite) {
   Uuid::Bytes b;
   b.fill(0xaa);
   RunId run(b);
-  WALEntry w = Write{run, Key::new_kv(Namespace::for_run(run), "k"),
-                     Value::object({{"b", Value::integer(-1)},
-                                    {"a", Value::boolean(true)}}),
-                     7};
+  WALEntry w = Write{
+      run, Key::new_kv(Namespace::for_run(run), "k"),
+      Value::object({{"b", Value::integer(-1)}, {"a", Value::boolean(true)}}),
+      7};
   const std::string run_hex(32, 'a');
   EXPECT_EQ(hex(encoded(w)),
-            "0102" + run_hex +               // version, Write, run_id
-            "0764656661756c74"               // tenant "default"
-            "0764656661756c74"               // app
-            "0764656661756c74" + run_hex +   // agent, namespace run
-            "00"                             // tag KV (index 0)
-            "016b"                           // user_key "k"
-            "0702"                           // Object, 2 members
-            "0161" "0101"                    // "a": Bool true
-            "0162" "0201"                    // "b": Int -1 (zig-zag 1)
-            "07");                           // version 7
+            "0102" + run_hex +      // version, Write, run_id
+                "0764656661756c74"  // tenant "default"
+                "0764656661756c74"  // app
+                "0764656661756c74" +
+                run_hex +  // agent, namespace run
+                "00"       // tag KV (index 0)
+                "016b"     // user_key "k"
+                "0702"     // Object, 2 members
+                "0161"
+                "0101"  // "a": Bool true
+                "0162"
+                "0201"  // "b": Int -1 (zig-zag 1)
+                "07");  // version 7
 }
 
 TEST(MvccCodec, GoldenFloatAndVector) {
   EXPECT_EQ(hex(encoded(VectorDelete{Uuid::nil(), "c", "k", 1, 2})),
-            "0173" + std::string(32, '0') + "0163" "016b" "01" "02");
-  std::string f = encoded(JsonCreate{Uuid::nil(), "", Value::floating(1.0), 0, 0});
-  EXPECT_EQ(hex(f), "0120" + std::string(32, '0') + "00" "03000000000000f03f" "00" "00");
+            "0173" + std::string(32, '0') +
+                "0163"
+                "016b"
+                "01"
+                "02");
+  std::string f =
+      encoded(JsonCreate{Uuid::nil(), "", Value::floating(1.0), 0, 0});
+  EXPECT_EQ(hex(f), "0120" + std::string(32, '0') +
+                        "00"
+                        "03000000000000f03f"
+                        "00"
+                        "00");
 }
 
 TEST(MvccCodec, TruncationAtEveryByteIsCorruption) {
@@ -141,8 +153,9 @@ TEST(MvccCodec, NewerEncodingVersionIsNotSupportedAndZeroIsCorruption) {
 }
 
 TEST(MvccCodec, ErrorsNameTheFieldAndOffset) {
-  std::string bytes = encoded(Write{test_run(1), Key::new_kv(Namespace::for_run(test_run(1)), "abc"),
-                                    Value::string("hello"), 5});
+  std::string bytes = encoded(
+      Write{test_run(1), Key::new_kv(Namespace::for_run(test_run(1)), "abc"),
+            Value::string("hello"), 5});
   // Cut in the middle of the value's string.
   std::size_t cut = bytes.size() - 3;
   auto d = decode_entry(std::string_view(bytes).substr(0, cut));
@@ -165,11 +178,12 @@ std::string write_with_raw_value(std::string_view raw_value) {
 
 TEST(MvccCodec, OutOfRangeValuesAreCorruption) {
   // Sanity: the hand-built form decodes when it is valid.
-  ASSERT_TRUE(decode_entry(write_with_raw_value(std::string_view("\x00", 1))).ok());
+  ASSERT_TRUE(
+      decode_entry(write_with_raw_value(std::string_view("\x00", 1))).ok());
   const std::pair<std::string, const char*> cases[] = {
-      {std::string("\x01\x02", 2), "not 0 or 1"},            // bool byte 2
-      {std::string("\x08", 1), "unknown value tag 8"},       // value tag
-      {std::string("\x02\x80\x00", 3), "shortest form"},     // non-minimal
+      {std::string("\x01\x02", 2), "not 0 or 1"},         // bool byte 2
+      {std::string("\x08", 1), "unknown value tag 8"},    // value tag
+      {std::string("\x02\x80\x00", 3), "shortest form"},  // non-minimal
       {std::string("\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 11),
        "longer than 64 bits"},
       {std::string("\x07\x02\x01\x62\x00\x01\x61\x00", 8), "ascending"},
@@ -184,8 +198,8 @@ TEST(MvccCodec, OutOfRangeValuesAreCorruption) {
         << hex(raw) << ": " << d.status().to_string();
   }
   // Metric byte 3.
-  std::string vc = encoded(VectorCollectionCreate{Uuid::nil(), "", 1,
-                                                  DistanceMetric::kCosine, 0});
+  std::string vc = encoded(
+      VectorCollectionCreate{Uuid::nil(), "", 1, DistanceMetric::kCosine, 0});
   vc[vc.size() - 2] = 3;
   EXPECT_NE(decode_entry(vc).status().message().find("unknown metric 3"),
             std::string::npos);
@@ -208,8 +222,8 @@ TEST(MvccCodec, HostileCountsAreRejectedBeforeAllocating) {
             std::string::npos)
       << d.status().to_string();
   // An embedding of 2^40 floats.
-  std::string v = encoded(VectorUpsert{Uuid::nil(), "", "", 0, {}, std::nullopt,
-                                       0, std::nullopt});
+  std::string v = encoded(
+      VectorUpsert{Uuid::nil(), "", "", 0, {}, std::nullopt, 0, std::nullopt});
   v.resize(v.size() - 4);  // embedding count, metadata, version, source_ref
   put_varint64(&v, 1ULL << 40);
   EXPECT_TRUE(decode_entry(v).status().is_corruption());
@@ -245,17 +259,20 @@ TEST(MvccCodec, NestingDepthIsBounded) {
   raw.append("\x00", 1);
   auto d = decode_entry(write_with_raw_value(raw));
   ASSERT_FALSE(d.ok());
-  EXPECT_NE(d.status().message().find("nest deeper than 64"), std::string::npos);
+  EXPECT_NE(d.status().message().find("nest deeper than 64"),
+            std::string::npos);
   // A million levels do not blow the stack.
   std::string deep;
   for (int i = 0; i < 1000000; ++i) deep.append("\x06\x01", 2);
-  EXPECT_TRUE(decode_entry(write_with_raw_value(deep)).status().is_corruption());
+  EXPECT_TRUE(
+      decode_entry(write_with_raw_value(deep)).status().is_corruption());
 }
 
 TEST(MvccCodec, StringsAreBytesNotNecessarilyUtf8) {
   std::string junk("\xff\xfe\x00\xc3\x28", 5);
-  WALEntry e = Write{test_run(1), Key::new_kv(Namespace{junk, "", "", {}}, junk),
-                     Value::string(junk), 1};
+  WALEntry e =
+      Write{test_run(1), Key::new_kv(Namespace{junk, "", "", {}}, junk),
+            Value::string(junk), 1};
   EXPECT_EQ(decode_entry(encoded(e)).value(), e);
 }
 
@@ -276,14 +293,14 @@ RC_GTEST_PROP(MvccCodecProp, EveryEntryRoundTrips, ()) {
 RC_GTEST_PROP(MvccCodecProp, EntriesWithoutFloatsDecodeEqual, ()) {
   // Write/Delete/framing with integer-only values: operator== must hold.
   WALEntry e = *rc::gen::oneOf(
-      rc::gen::map(rc::gen::arbitrary<int64_t>(),
-                   [](int64_t i) {
-                     return WALEntry(Write{test_run(1),
-                                           Key::new_kv(Namespace::for_run(test_run(1)),
-                                                       std::to_string(i)),
-                                           Value::integer(i),
-                                           static_cast<uint64_t>(i)});
-                   }),
+      rc::gen::map(
+          rc::gen::arbitrary<int64_t>(),
+          [](int64_t i) {
+            return WALEntry(Write{
+                test_run(1),
+                Key::new_kv(Namespace::for_run(test_run(1)), std::to_string(i)),
+                Value::integer(i), static_cast<uint64_t>(i)});
+          }),
       rc::gen::map(testing::gen::u64(), [](uint64_t t) {
         return WALEntry(BeginTxn{t, test_run(2), t * 3});
       }));
@@ -295,9 +312,9 @@ RC_GTEST_PROP(MvccCodecProp, RandomBytesNeverCrashAndDecodeCanonically, ()) {
   // Often make it look like a real entry so that decoding gets deep.
   if (*rc::gen::arbitrary<bool>() && bytes.size() >= 2) {
     bytes[0] = 1;
-    bytes[1] = static_cast<char>(*rc::gen::element<uint8_t>(
-        0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x20, 0x21, 0x22, 0x23, 0x70, 0x71,
-        0x72, 0x73));
+    bytes[1] = static_cast<char>(
+        *rc::gen::element<uint8_t>(0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x20,
+                                   0x21, 0x22, 0x23, 0x70, 0x71, 0x72, 0x73));
   }
   auto d = decode_entry(bytes);
   if (d.ok()) {

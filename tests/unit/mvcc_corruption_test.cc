@@ -36,7 +36,8 @@ class MvccCorruption : public testing::MvccWalFixture {
     auto wal = open_wal();
     std::vector<log::Lsn> lsns;
     for (int i = 0; i < n; ++i) {
-      auto r = wal->append(write("k" + std::to_string(i), Value::integer(i), i + 1));
+      auto r =
+          wal->append(write("k" + std::to_string(i), Value::integer(i), i + 1));
       EXPECT_TRUE(r.ok());
       lsns.push_back(*r);
     }
@@ -58,7 +59,8 @@ class MvccCorruption : public testing::MvccWalFixture {
     data.resize(size);
     must_write(env_.get(), seg(), data);
   }
-  Result<WalReadResult> read(RecoveryMode mode = RecoveryMode::kTolerateCorruptedTail) {
+  Result<WalReadResult> read(
+      RecoveryMode mode = RecoveryMode::kTolerateCorruptedTail) {
     return read_wal_entries(dir_, env_.get(), 0, mode);
   }
   log::Lsn end_ = 0;
@@ -107,8 +109,9 @@ TEST_F(MvccCorruption, MiddleCorruptionIsReportedNeverHidden) {
   auto strict = read();
   ASSERT_FALSE(strict.ok());
   EXPECT_TRUE(strict.status().is_corruption()) << strict.status().to_string();
-  EXPECT_NE(strict.status().message().find("offset " + std::to_string(off(lsns[3]))),
-            std::string::npos)
+  EXPECT_NE(
+      strict.status().message().find("offset " + std::to_string(off(lsns[3]))),
+      std::string::npos)
       << strict.status().to_string();
 
   auto pit = read(RecoveryMode::kPointInTime);
@@ -158,7 +161,8 @@ TEST_F(MvccCorruption, FirstEntryAndSeveralPointsCorrupt) {
 // test_multiple_power_loss_scenarios, test_truncated_entry_handling: a cut
 // anywhere inside the last record leaves the earlier entries. FIXED: on
 // reopen the torn tail is cut off, so new entries are reachable.
-TEST_F(MvccCorruption, TornLastRecordAtEveryCutKeepsEarlierEntriesAndReopenRepairs) {
+TEST_F(MvccCorruption,
+       TornLastRecordAtEveryCutKeepsEarlierEntriesAndReopenRepairs) {
   auto lsns = write_entries(3);
   std::string full = must_read(env_.get(), seg());
   for (std::size_t size = off(lsns[2]) + 1; size < full.size(); ++size) {
@@ -216,8 +220,10 @@ TEST_F(MvccCorruption, RandomGarbageSegmentAndEmptyLog) {
     junk[i] = static_cast<char>((i * 2654435761u) >> 13);
   }
   must_write(env_.get(), seg(), junk);
-  for (auto mode : {RecoveryMode::kTolerateCorruptedTail, RecoveryMode::kAbsoluteConsistency,
-                    RecoveryMode::kPointInTime, RecoveryMode::kSkipAnyCorrupted}) {
+  for (auto mode :
+       {RecoveryMode::kTolerateCorruptedTail,
+        RecoveryMode::kAbsoluteConsistency, RecoveryMode::kPointInTime,
+        RecoveryMode::kSkipAnyCorrupted}) {
     auto r = read(mode);
     if (r.ok()) {
       EXPECT_TRUE(r->entries.empty());
@@ -286,9 +292,12 @@ TEST_F(MvccCorruption, TornTransactionBatchIsDroppedWhole) {
   TxnAppendResult second;
   {
     auto wal = open_wal();
-    ASSERT_TRUE(wal->append_transaction(txn(1, {write("a", Value::integer(1), 1)})).ok());
-    second = *wal->append_transaction(txn(2, {write("b", Value::integer(2), 2),
-                                              write("c", Value::integer(3), 3)}));
+    ASSERT_TRUE(
+        wal->append_transaction(txn(1, {write("a", Value::integer(1), 1)}))
+            .ok());
+    second =
+        *wal->append_transaction(txn(2, {write("b", Value::integer(2), 2),
+                                         write("c", Value::integer(3), 3)}));
   }
   cut_to(off(second.commit_lsn) + 3);  // the CommitTxn record is torn
   MvccStore store;
@@ -329,12 +338,12 @@ TEST_F(MvccCorruption, UndecodableRecordIsCorruptionHandledByMode) {
     auto w = log::LogWriter::open(dir_, lo);
     ASSERT_TRUE(w.ok());
     auto rec = [](const WALEntry& e) { return testing::encoded(e); };
-    std::vector<std::string> t1 = {rec(begin(1)), rec(write("a", Value::integer(1), 1)),
-                                   rec(commit(1))};
-    std::vector<std::string> t2 = {rec(begin(2)), std::string("\x01\x02garbage", 9),
-                                   rec(commit(2))};
-    std::vector<std::string> t3 = {rec(begin(3)), rec(write("c", Value::integer(3), 3)),
-                                   rec(commit(3))};
+    std::vector<std::string> t1 = {
+        rec(begin(1)), rec(write("a", Value::integer(1), 1)), rec(commit(1))};
+    std::vector<std::string> t2 = {
+        rec(begin(2)), std::string("\x01\x02garbage", 9), rec(commit(2))};
+    std::vector<std::string> t3 = {
+        rec(begin(3)), rec(write("c", Value::integer(3), 3)), rec(commit(3))};
     for (auto* t : {&t1, &t2, &t3}) {
       std::vector<std::string_view> views(t->begin(), t->end());
       ASSERT_TRUE((*w)->append(std::span<const std::string_view>(views)).ok());

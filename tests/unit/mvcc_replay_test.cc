@@ -39,7 +39,8 @@ TEST_F(MvccReplay, SingleIncompleteTransactionDoesNotApply) {
 TEST_F(MvccReplay, MultipleCommittedTransactionsAllApply) {
   auto wal = open_wal();
   for (uint64_t i = 1; i <= 3; ++i) {
-    append_all(wal.get(), txn(i, {write("k" + std::to_string(i), Value::integer(i), i)}));
+    append_all(wal.get(),
+               txn(i, {write("k" + std::to_string(i), Value::integer(i), i)}));
   }
   MvccStore store;
   EXPECT_EQ(replay_into(&store).txns_applied, 3u);
@@ -128,10 +129,11 @@ TEST_F(MvccReplay, EmptyCommittedTransactionCountsAsApplied) {
 
 TEST_F(MvccReplay, DifferentValueTypesRoundTrip) {
   auto wal = open_wal();
-  append_all(wal.get(), txn(1, {write("s", Value::string("hello"), 1),
-                                write("i", Value::integer(-42), 2),
-                                write("b", Value::boolean(true), 3),
-                                write("y", Value::bytes(std::string("\0\1", 2)), 4)}));
+  append_all(wal.get(),
+             txn(1, {write("s", Value::string("hello"), 1),
+                     write("i", Value::integer(-42), 2),
+                     write("b", Value::boolean(true), 3),
+                     write("y", Value::bytes(std::string("\0\1", 2)), 4)}));
   MvccStore store;
   replay_into(&store);
   EXPECT_EQ(get(store, "s"), Value::string("hello"));
@@ -143,7 +145,9 @@ TEST_F(MvccReplay, DifferentValueTypesRoundTrip) {
 TEST_F(MvccReplay, ReplayIsDeterministic) {
   auto wal = open_wal();
   for (uint64_t i = 1; i <= 10; ++i) {
-    append_all(wal.get(), txn(i, {write("k" + std::to_string(i % 3), Value::integer(i), i)}));
+    append_all(
+        wal.get(),
+        txn(i, {write("k" + std::to_string(i % 3), Value::integer(i), i)}));
   }
   MvccStore a, b;
   replay_into(&a);
@@ -154,7 +158,8 @@ TEST_F(MvccReplay, ReplayIsDeterministic) {
 TEST_F(MvccReplay, TwentySequentialTransactions) {
   auto wal = open_wal();
   for (uint64_t i = 1; i <= 20; ++i) {
-    append_all(wal.get(), txn(i, {write("k" + std::to_string(i), Value::integer(i), i)}));
+    append_all(wal.get(),
+               txn(i, {write("k" + std::to_string(i), Value::integer(i), i)}));
   }
   MvccStore store;
   ReplayStats s = replay_into(&store);
@@ -166,7 +171,9 @@ TEST_F(MvccReplay, TwentySequentialTransactions) {
 TEST_F(MvccReplay, ManySequentialTransactionsSameRunSameKey) {
   auto wal = open_wal(DurabilityMode::none());
   for (uint64_t i = 1; i <= 500; ++i) {
-    ASSERT_TRUE(wal->append_transaction(txn(i, {write("k", Value::integer(i), i)})).ok());
+    ASSERT_TRUE(
+        wal->append_transaction(txn(i, {write("k", Value::integer(i), i)}))
+            .ok());
   }
   MvccStore store;
   ReplayStats s = replay_into(&store);
@@ -181,7 +188,9 @@ TEST_F(MvccReplay, TwoSessionsOfTenTransactionsAllApply) {
     auto wal = open_wal();
     for (uint64_t i = 1; i <= 10; ++i) {
       uint64_t id = session * 10 + i;
-      append_all(wal.get(), txn(id, {write("k" + std::to_string(id), Value::integer(id), id)}));
+      append_all(
+          wal.get(),
+          txn(id, {write("k" + std::to_string(id), Value::integer(id), id)}));
     }
   }
   MvccStore store;
@@ -247,9 +256,10 @@ TEST_F(MvccReplay, OrphanedEntriesBesideValidTransactions) {
 TEST_F(MvccReplay, InterleavedTransactionsOfDifferentRunsGroupByRun) {
   const RunId r2 = test_run(2);
   auto wal = open_wal();
-  append_all(wal.get(), {begin(1), begin(1, r2), write("a", Value::integer(1), 1),
-                         write("b", Value::integer(2), 2, r2), commit(1),
-                         write("c", Value::integer(3), 3, r2), abort(1, r2)});
+  append_all(wal.get(),
+             {begin(1), begin(1, r2), write("a", Value::integer(1), 1),
+              write("b", Value::integer(2), 2, r2), commit(1),
+              write("c", Value::integer(3), 3, r2), abort(1, r2)});
   MvccStore store;
   ReplayStats s = replay_into(&store);
   EXPECT_EQ(s.txns_applied, 1u);
@@ -273,7 +283,9 @@ TEST_F(MvccReplay, CrashDuringLargeTransactionDiscardsAllOfIt) {
   append_all(wal.get(), txn(1, {write("before", Value::integer(1), 1)}));
   ASSERT_TRUE(wal->append(begin(2)).ok());
   for (uint64_t i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(wal->append(write("big" + std::to_string(i), Value::integer(i), 10 + i)).ok());
+    ASSERT_TRUE(
+        wal->append(write("big" + std::to_string(i), Value::integer(i), 10 + i))
+            .ok());
   }
   MvccStore store;
   ReplayStats s = replay_into(&store);
@@ -310,9 +322,10 @@ TEST_F(MvccReplay, OrphanedCommitIsNotCountedAsApplied) {
 
 TEST_F(MvccReplay, JsonSetAndDeleteOnMissingDocumentAreSkipped) {
   auto wal = open_wal();
-  append_all(wal.get(), txn(1, {JsonSet{run_, "nodoc", *JsonPath::parse("a"),
-                                        Value::integer(1), 1},
-                                JsonDelete{run_, "nodoc", *JsonPath::parse("a"), 2}}));
+  append_all(wal.get(),
+             txn(1, {JsonSet{run_, "nodoc", *JsonPath::parse("a"),
+                             Value::integer(1), 1},
+                     JsonDelete{run_, "nodoc", *JsonPath::parse("a"), 2}}));
   MvccStore store;
   ReplayStats s = replay_into(&store);
   EXPECT_EQ(s.txns_applied, 1u);
@@ -325,26 +338,41 @@ TEST_F(MvccReplay, JsonSetAndDeleteOnMissingDocumentAreSkipped) {
 
 TEST_F(MvccReplay, JsonCreateThenSetAppliesInLogOrder) {
   auto wal = open_wal();
-  append_all(wal.get(), txn(1, {JsonCreate{run_, "d", Value::object({{"a", Value::integer(1)}}), 1, 5}}));
-  append_all(wal.get(), txn(2, {JsonSet{run_, "d", *JsonPath::parse("a"), Value::integer(2), 2},
-                                JsonSet{run_, "d", *JsonPath::parse("b"), Value::integer(3), 3}}));
+  append_all(
+      wal.get(),
+      txn(1, {JsonCreate{run_, "d", Value::object({{"a", Value::integer(1)}}),
+                         1, 5}}));
+  append_all(
+      wal.get(),
+      txn(2,
+          {JsonSet{run_, "d", *JsonPath::parse("a"), Value::integer(2), 2},
+           JsonSet{run_, "d", *JsonPath::parse("b"), Value::integer(3), 3}}));
   append_all(wal.get(), txn(3, {JsonDestroy{run_, "gone"}}));
   MvccStore store;
   ReplayStats s = replay_into(&store);
   EXPECT_EQ(s.json_creates_applied, 1u);
   EXPECT_EQ(s.json_sets_applied, 2u);
   EXPECT_EQ(s.json_destroys_applied, 1u);
-  EXPECT_EQ(store.json_get(run_, "d", {}),
-            Value::object({{"a", Value::integer(2)}, {"b", Value::integer(3)}}));
+  EXPECT_EQ(
+      store.json_get(run_, "d", {}),
+      Value::object({{"a", Value::integer(2)}, {"b", Value::integer(3)}}));
 }
 
 TEST_F(MvccReplay, VectorEntriesApplyInsideTransactions) {
   auto wal = open_wal();
-  append_all(wal.get(),
-             txn(1, {VectorCollectionCreate{run_, "c", 2, DistanceMetric::kCosine, 1},
-                     VectorUpsert{run_, "c", "v1", 1, {1, 0}, std::nullopt, 2, std::nullopt},
-                     VectorUpsert{run_, "c", "bad", 2, {1, 0, 0}, std::nullopt, 3,
-                                  std::nullopt}}));
+  append_all(
+      wal.get(),
+      txn(1, {VectorCollectionCreate{run_, "c", 2, DistanceMetric::kCosine, 1},
+              VectorUpsert{
+                  run_, "c", "v1", 1, {1, 0}, std::nullopt, 2, std::nullopt},
+              VectorUpsert{run_,
+                           "c",
+                           "bad",
+                           2,
+                           {1, 0, 0},
+                           std::nullopt,
+                           3,
+                           std::nullopt}}));
   append_all(wal.get(), txn(2, {VectorDelete{run_, "c", "v1", 1, 4},
                                 VectorCollectionDelete{run_, "c", 5}}));
   MvccStore store;
@@ -381,8 +409,9 @@ TEST_F(MvccReplay, MaxTxnIdTrackedOverAllEntriesIncludingUncommitted) {
 TEST_F(MvccReplay, SameTxnIdOnDifferentRunsIsIsolated) {
   const RunId r2 = test_run(2);
   auto wal = open_wal();
-  append_all(wal.get(), {begin(1), begin(1, r2), write("a", Value::integer(1), 1),
-                         write("a", Value::integer(2), 2, r2), commit(1, r2), commit(1)});
+  append_all(wal.get(),
+             {begin(1), begin(1, r2), write("a", Value::integer(1), 1),
+              write("a", Value::integer(2), 2, r2), commit(1, r2), commit(1)});
   MvccStore store;
   ReplayStats s = replay_into(&store);
   EXPECT_EQ(s.txns_applied, 2u);
@@ -427,7 +456,9 @@ TEST_F(MvccReplay, BatchedModeBatchSizeTriggerAndRecovery) {
   {
     auto wal = open_wal(DurabilityMode::batched(10000, 5));
     for (uint64_t i = 1; i <= 12; ++i) {
-      ASSERT_TRUE(wal->append_transaction(txn(i, {write("k" + std::to_string(i), Value::integer(i), i)})).ok());
+      ASSERT_TRUE(wal->append_transaction(txn(i, {write("k" + std::to_string(i),
+                                                        Value::integer(i), i)}))
+                      .ok());
     }
     // Nothing is lost on a clean close; a process crash loses nothing
     // either (appends are in the OS when they return).
@@ -437,7 +468,8 @@ TEST_F(MvccReplay, BatchedModeBatchSizeTriggerAndRecovery) {
   EXPECT_EQ(s.txns_applied, 12u);
 }
 
-// ------------------------------------------------------- recovery_invariants.rs
+// -------------------------------------------------------
+// recovery_invariants.rs
 
 // R1: replay is deterministic, and the last committed write wins.
 TEST_F(MvccReplay, R1DeterministicLastWriteWins) {
@@ -456,7 +488,8 @@ TEST_F(MvccReplay, R1DeterministicLastWriteWins) {
 // also after a partial (incomplete) transaction.
 TEST_F(MvccReplay, R2IdempotentIncludingAfterPartial) {
   auto wal = open_wal();
-  append_all(wal.get(), txn(1, {write("a", Value::integer(1), 1), del("b", 2)}));
+  append_all(wal.get(),
+             txn(1, {write("a", Value::integer(1), 1), del("b", 2)}));
   append_all(wal.get(), {begin(2), write("c", Value::integer(3), 3)});
   MvccStore store;
   replay_into(&store);
@@ -469,8 +502,10 @@ TEST_F(MvccReplay, R2IdempotentIncludingAfterPartial) {
 // all or nothing at every cut of the log.
 TEST_F(MvccReplay, R3PrefixConsistentAndMultiOperationAtomic) {
   auto wal = open_wal();
-  append_all(wal.get(), txn(1, {write("a", Value::integer(1), 1), write("b", Value::integer(1), 2)}));
-  append_all(wal.get(), txn(2, {write("a", Value::integer(2), 3), write("b", Value::integer(2), 4)}));
+  append_all(wal.get(), txn(1, {write("a", Value::integer(1), 1),
+                                write("b", Value::integer(1), 2)}));
+  append_all(wal.get(), txn(2, {write("a", Value::integer(2), 3),
+                                write("b", Value::integer(2), 4)}));
   auto d = wal->read_entries_detailed();
   ASSERT_TRUE(d.ok());
   for (const auto& e : d->entries) {
@@ -500,7 +535,8 @@ TEST_F(MvccReplay, R4NeverInventsOrExposesUncommitted) {
 TEST_F(MvccReplay, R5NeverDropsCommittedWritesOrDeletes) {
   auto wal = open_wal();
   for (uint64_t i = 1; i <= 50; ++i) {
-    append_all(wal.get(), txn(i, {write("k" + std::to_string(i), Value::integer(i), i)}));
+    append_all(wal.get(),
+               txn(i, {write("k" + std::to_string(i), Value::integer(i), i)}));
   }
   append_all(wal.get(), txn(51, {del("k7", 51)}));
   MvccStore store;
@@ -513,7 +549,8 @@ TEST_F(MvccReplay, R5NeverDropsCommittedWritesOrDeletes) {
 // R6: uncommitted and aborted transactions are dropped.
 TEST_F(MvccReplay, R6DropsUncommittedAndAborted) {
   auto wal = open_wal();
-  append_all(wal.get(), {begin(1), write("ab", Value::integer(1), 1), abort(1)});
+  append_all(wal.get(),
+             {begin(1), write("ab", Value::integer(1), 1), abort(1)});
   append_all(wal.get(), {begin(2), write("open", Value::integer(1), 2)});
   MvccStore store;
   ReplayStats s = replay_into(&store);
@@ -526,16 +563,17 @@ TEST_F(MvccReplay, AllRecoveryInvariantsCombined) {
   auto wal = open_wal();
   append_all(wal.get(), txn(1, {write("a", Value::integer(1), 1)}));
   append_all(wal.get(), {begin(2), write("x", Value::integer(0), 2), abort(2)});
-  append_all(wal.get(), txn(3, {write("a", Value::integer(3), 3), del("b", 4)}));
+  append_all(wal.get(),
+             txn(3, {write("a", Value::integer(3), 3), del("b", 4)}));
   append_all(wal.get(), {write("orphan", Value::integer(0), 5)});
   append_all(wal.get(), {begin(4), write("y", Value::integer(0), 6)});
   MvccStore s1, s2;
   ReplayStats st = replay_into(&s1);
   replay_into(&s2);
   replay_into(&s2);
-  EXPECT_EQ(s1.dump(), s2.dump());                 // R1, R2
-  EXPECT_EQ(get(s1, "a"), Value::integer(3));      // R5
-  EXPECT_TRUE(s1.latest(key("b"))->tombstone);     // R5 deletes
+  EXPECT_EQ(s1.dump(), s2.dump());              // R1, R2
+  EXPECT_EQ(get(s1, "a"), Value::integer(3));   // R5
+  EXPECT_TRUE(s1.latest(key("b"))->tombstone);  // R5 deletes
   EXPECT_FALSE(get(s1, "x") || get(s1, "y") || get(s1, "orphan"));  // R4, R6
   EXPECT_EQ(st.txns_applied, 2u);
   EXPECT_EQ(st.aborted_txns, 1u);
@@ -563,7 +601,8 @@ TEST_F(MvccReplay, FilterRunIdAppliesOnlyThatRun) {
 TEST_F(MvccReplay, StopAtVersionIsAFilterNotACutOff) {
   auto wal = open_wal();
   append_all(wal.get(), txn(1, {write("a", Value::integer(1), 10)}));
-  append_all(wal.get(), txn(2, {write("a", Value::integer(2), 30), write("b", Value::integer(2), 15)}));
+  append_all(wal.get(), txn(2, {write("a", Value::integer(2), 30),
+                                write("b", Value::integer(2), 15)}));
   append_all(wal.get(), txn(3, {write("c", Value::integer(3), 20)}));
   append_all(wal.get(), txn(4, {}));  // no versions: always passes
   MvccStore store;
@@ -602,7 +641,8 @@ TEST_F(MvccReplay, ProgressReportsEveryTransactionOutcome) {
   auto wal = open_wal();
   append_all(wal.get(), txn(1, {write("a", Value::integer(1), 5)}));
   append_all(wal.get(), {begin(2), abort(2)});
-  append_all(wal.get(), txn(3, {write("b", Value::integer(1), 9)}, test_run(2)));
+  append_all(wal.get(),
+             txn(3, {write("b", Value::integer(1), 9)}, test_run(2)));
   append_all(wal.get(), {begin(4)});
   std::vector<ReplayProgress> seen;
   ReplayOptions o;

@@ -84,22 +84,23 @@ TEST_F(MvccStoreTest, KeysInDifferentNamespacesAndTagsAreDistinct) {
 }
 
 TEST_F(MvccStoreTest, JsonCreateSetDeleteByPath) {
-  Value doc = Value::object({{"a", Value::integer(1)},
-                             {"list", Value::array({Value::integer(0)})}});
+  Value doc = Value::object(
+      {{"a", Value::integer(1)}, {"list", Value::array({Value::integer(0)})}});
   ASSERT_EQ(store_.on_json_create({run_, "d", doc, 1, 99}).value(),
             ApplyOutcome::kApplied);
   EXPECT_EQ(store_.json_document(run_, "d")->created_at, 99u);
   // Set an existing key, a new nested key, an index and an append.
-  EXPECT_EQ(*store_.on_json_set({run_, "d", *JsonPath::parse("a"),
-                                 Value::string("x"), 2}),
+  EXPECT_EQ(*store_.on_json_set(
+                {run_, "d", *JsonPath::parse("a"), Value::string("x"), 2}),
             ApplyOutcome::kApplied);
   EXPECT_EQ(*store_.on_json_set({run_, "d", *JsonPath::parse("b.c[0]"),
                                  Value::boolean(true), 3}),
             ApplyOutcome::kApplied);
-  EXPECT_EQ(*store_.on_json_set({run_, "d", *JsonPath::parse("list[1]"),
-                                 Value::integer(5), 4}),
+  EXPECT_EQ(*store_.on_json_set(
+                {run_, "d", *JsonPath::parse("list[1]"), Value::integer(5), 4}),
             ApplyOutcome::kApplied);
-  EXPECT_EQ(store_.json_get(run_, "d", *JsonPath::parse("a")), Value::string("x"));
+  EXPECT_EQ(store_.json_get(run_, "d", *JsonPath::parse("a")),
+            Value::string("x"));
   EXPECT_EQ(store_.json_get(run_, "d", *JsonPath::parse("b.c[0]")),
             Value::boolean(true));
   EXPECT_EQ(store_.json_get(run_, "d", *JsonPath::parse("list")),
@@ -117,15 +118,16 @@ TEST_F(MvccStoreTest, JsonCreateSetDeleteByPath) {
   EXPECT_EQ(*store_.on_json_delete({run_, "d", *JsonPath::parse("zzz[3]"), 7}),
             ApplyOutcome::kApplied);
   // Setting the root replaces the document.
-  EXPECT_EQ(*store_.on_json_set({run_, "d", JsonPath::root(), Value::integer(9), 8}),
-            ApplyOutcome::kApplied);
+  EXPECT_EQ(
+      *store_.on_json_set({run_, "d", JsonPath::root(), Value::integer(9), 8}),
+      ApplyOutcome::kApplied);
   EXPECT_EQ(store_.json_get(run_, "d", JsonPath::root()), Value::integer(9));
   EXPECT_EQ(store_.max_version(), 8u);
 }
 
 TEST_F(MvccStoreTest, JsonChangesToAMissingDocumentAreSkippedAndCounted) {
-  EXPECT_EQ(*store_.on_json_set({run_, "nope", *JsonPath::parse("a"),
-                                 Value::integer(1), 1}),
+  EXPECT_EQ(*store_.on_json_set(
+                {run_, "nope", *JsonPath::parse("a"), Value::integer(1), 1}),
             ApplyOutcome::kSkipped);
   EXPECT_EQ(*store_.on_json_delete({run_, "nope", *JsonPath::parse("a"), 2}),
             ApplyOutcome::kSkipped);
@@ -137,12 +139,12 @@ TEST_F(MvccStoreTest, JsonChangesToAMissingDocumentAreSkippedAndCounted) {
 }
 
 TEST_F(MvccStoreTest, JsonPathsThatDoNotFitAreSkippedAndChangeNothing) {
-  Value doc = Value::object({{"n", Value::integer(1)},
-                             {"arr", Value::array()}});
+  Value doc =
+      Value::object({{"n", Value::integer(1)}, {"arr", Value::array()}});
   ASSERT_TRUE(store_.on_json_create({run_, "d", doc, 1, 0}).ok());
   for (const char* p : {"n.x", "arr.x", "arr[1]", "[0]", "n[0]"}) {
-    EXPECT_EQ(*store_.on_json_set({run_, "d", *JsonPath::parse(p),
-                                   Value::integer(2), 2}),
+    EXPECT_EQ(*store_.on_json_set(
+                  {run_, "d", *JsonPath::parse(p), Value::integer(2), 2}),
               ApplyOutcome::kSkipped)
         << p;
   }
@@ -158,7 +160,8 @@ TEST_F(MvccStoreTest, JsonCreateReplacesAndDestroyRemoves) {
   ASSERT_TRUE(store_.on_json_create({run_, "d", Value::integer(2), 2, 0}).ok());
   EXPECT_EQ(store_.json_get(run_, "d", {}), Value::integer(2));
   // Documents of different runs are distinct.
-  ASSERT_TRUE(store_.on_json_create({test_run(2), "d", Value::integer(3), 3, 0}).ok());
+  ASSERT_TRUE(
+      store_.on_json_create({test_run(2), "d", Value::integer(3), 3, 0}).ok());
   EXPECT_EQ(store_.json_document_count(), 2u);
   EXPECT_EQ(*store_.on_json_destroy({run_, "d"}), ApplyOutcome::kApplied);
   EXPECT_EQ(store_.json_document(run_, "d"), nullptr);
@@ -166,8 +169,8 @@ TEST_F(MvccStoreTest, JsonCreateReplacesAndDestroyRemoves) {
 }
 
 TEST_F(MvccStoreTest, VectorCollectionsCheckDimensionAndMetric) {
-  EXPECT_EQ(*store_.on_vector_upsert({run_, "c", "k", 1, {1, 0}, std::nullopt, 1,
-                                      std::nullopt}),
+  EXPECT_EQ(*store_.on_vector_upsert(
+                {run_, "c", "k", 1, {1, 0}, std::nullopt, 1, std::nullopt}),
             ApplyOutcome::kSkipped);  // no collection yet
   ASSERT_EQ(*store_.on_vector_collection_create(
                 {run_, "c", 2, DistanceMetric::kCosine, 2}),
@@ -176,19 +179,29 @@ TEST_F(MvccStoreTest, VectorCollectionsCheckDimensionAndMetric) {
                 {run_, "c", 3, DistanceMetric::kEuclidean, 3}),
             ApplyOutcome::kSkipped);  // exists
   EXPECT_EQ(store_.vector_collection(run_, "c")->dimension, 2u);
-  EXPECT_EQ(*store_.on_vector_upsert({run_, "c", "k", 1, {1, 0, 0}, std::nullopt,
-                                      4, std::nullopt}),
-            ApplyOutcome::kSkipped);  // dimension 3 != 2
-  EXPECT_EQ(*store_.on_vector_upsert({run_, "c", "k", 1, {0, 0}, std::nullopt, 4,
-                                      std::nullopt}),
-            ApplyOutcome::kSkipped);  // zero vector under cosine
   EXPECT_EQ(*store_.on_vector_upsert(
-                {run_, "c", "k", 1,
-                 {std::numeric_limits<float>::quiet_NaN(), 1}, std::nullopt, 4,
-                 std::nullopt}),
-            ApplyOutcome::kSkipped);  // NaN
-  EXPECT_EQ(*store_.on_vector_upsert({run_, "c", "k", 1, {0.5f, 0.5f},
-                                      std::string("m"), 5,
+                {run_, "c", "k", 1, {1, 0, 0}, std::nullopt, 4, std::nullopt}),
+            ApplyOutcome::kSkipped);  // dimension 3 != 2
+  EXPECT_EQ(*store_.on_vector_upsert(
+                {run_, "c", "k", 1, {0, 0}, std::nullopt, 4, std::nullopt}),
+            ApplyOutcome::kSkipped);  // zero vector under cosine
+  EXPECT_EQ(
+      *store_.on_vector_upsert({run_,
+                                "c",
+                                "k",
+                                1,
+                                {std::numeric_limits<float>::quiet_NaN(), 1},
+                                std::nullopt,
+                                4,
+                                std::nullopt}),
+      ApplyOutcome::kSkipped);  // NaN
+  EXPECT_EQ(*store_.on_vector_upsert({run_,
+                                      "c",
+                                      "k",
+                                      1,
+                                      {0.5f, 0.5f},
+                                      std::string("m"),
+                                      5,
                                       EntityRef{KvRef{run_, "src"}}}),
             ApplyOutcome::kApplied);
   const VectorRecord* rec = store_.vector(run_, "c", "k");
@@ -202,11 +215,12 @@ TEST_F(MvccStoreTest, VectorCollectionsCheckDimensionAndMetric) {
   EXPECT_EQ(ctr.vector_dimension_mismatch, 1u);
   EXPECT_EQ(ctr.vector_invalid_embedding, 2u);
   // A zero vector is fine under euclidean distance.
-  ASSERT_TRUE(store_.on_vector_collection_create(
-                        {run_, "e", 2, DistanceMetric::kEuclidean, 6})
+  ASSERT_TRUE(store_
+                  .on_vector_collection_create(
+                      {run_, "e", 2, DistanceMetric::kEuclidean, 6})
                   .ok());
-  EXPECT_EQ(*store_.on_vector_upsert({run_, "e", "z", 2, {0, 0}, std::nullopt, 7,
-                                      std::nullopt}),
+  EXPECT_EQ(*store_.on_vector_upsert(
+                {run_, "e", "z", 2, {0, 0}, std::nullopt, 7, std::nullopt}),
             ApplyOutcome::kApplied);
   // Deletes.
   EXPECT_EQ(*store_.on_vector_delete({run_, "c", "k", 1, 8}),
@@ -238,17 +252,17 @@ TEST_F(MvccStoreTest, DumpIsDeterministicAndClearEmpties) {
   MvccStore other;
   for (MvccStore* s : {&store_, &other}) {
     s->put(Key::new_kv(ns_, "b"), Value::integer(2), 2);
-    s->put(Key::new_kv(ns_, "a"), Value::object({{"y", Value::null()},
-                                                  {"x", Value::floating(0.5)}}),
+    s->put(Key::new_kv(ns_, "a"),
+           Value::object({{"y", Value::null()}, {"x", Value::floating(0.5)}}),
            1);
     s->delete_key(Key::new_kv(ns_, "c"), 3);
     ASSERT_TRUE(s->on_json_create({run_, "d", Value::integer(1), 4, 5}).ok());
     ASSERT_TRUE(s->on_vector_collection_create(
-                      {run_, "v", 1, DistanceMetric::kDotProduct, 5})
+                     {run_, "v", 1, DistanceMetric::kDotProduct, 5})
                     .ok());
-    ASSERT_TRUE(
-        s->on_vector_upsert({run_, "v", "k", 1, {2}, std::nullopt, 6, std::nullopt})
-            .ok());
+    ASSERT_TRUE(s->on_vector_upsert(
+                     {run_, "v", "k", 1, {2}, std::nullopt, 6, std::nullopt})
+                    .ok());
   }
   EXPECT_EQ(store_.dump(), other.dump());
   EXPECT_NE(store_.dump().find("<deleted>"), std::string::npos);

@@ -40,12 +40,12 @@ TEST(MvccNamespace, OrdersByTenantThenAppAgentRun) {
 }
 
 TEST(MvccTypeTag, ReprBytesIndexesAndOrder) {
-  const TypeTag all[] = {TypeTag::kKv,     TypeTag::kEvent, TypeTag::kState,
-                         TypeTag::kTrace,  TypeTag::kRun,   TypeTag::kVector,
-                         TypeTag::kJson,   TypeTag::kVectorConfig};
+  const TypeTag all[] = {
+      TypeTag::kKv,  TypeTag::kEvent,  TypeTag::kState, TypeTag::kTrace,
+      TypeTag::kRun, TypeTag::kVector, TypeTag::kJson,  TypeTag::kVectorConfig};
   const uint8_t repr[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x10, 0x11, 0x12};
-  const char* names[] = {"KV",     "Event", "State", "Trace",
-                         "Run",    "Vector", "Json", "VectorConfig"};
+  const char* names[] = {"KV",  "Event",  "State", "Trace",
+                         "Run", "Vector", "Json",  "VectorConfig"};
   for (int i = 0; i < kTypeTagCount; ++i) {
     EXPECT_EQ(static_cast<uint8_t>(all[i]), repr[i]);
     EXPECT_EQ(type_tag_index(all[i]), i);
@@ -65,7 +65,7 @@ TEST(MvccTypeTag, ReprBytesIndexesAndOrder) {
 TEST(MvccKey, OrdersByNamespaceThenTagThenUserKey) {
   Namespace n1 = Namespace::for_run(test_run(1));
   Namespace n2 = Namespace::for_run(test_run(2));
-  EXPECT_LT(Key::new_json(n1, "a"), Key::new_kv(n2, "a"));  // namespace first
+  EXPECT_LT(Key::new_json(n1, "a"), Key::new_kv(n2, "a"));   // namespace first
   EXPECT_LT(Key::new_kv(n1, "zzz"), Key::new_event(n1, 0));  // then tag
   EXPECT_LT(Key::new_kv(n1, "a"), Key::new_kv(n1, "b"));     // then key
   EXPECT_LT(Key::new_kv(n1, "a"), Key::new_kv(n1, "ab"));
@@ -89,7 +89,8 @@ TEST(MvccKey, HelpersSetTagAndKey) {
   Key v = Key::new_vector(ns, "coll", "k1");
   EXPECT_EQ(v.type_tag, TypeTag::kVector);
   EXPECT_EQ(v.user_key, "coll/k1");
-  EXPECT_EQ(Key::new_vector_config(ns, "coll").type_tag, TypeTag::kVectorConfig);
+  EXPECT_EQ(Key::new_vector_config(ns, "coll").type_tag,
+            TypeTag::kVectorConfig);
   EXPECT_EQ(Key::new_json(ns, "d").type_tag, TypeTag::kJson);
   EXPECT_EQ(Key::new_state(ns, "s").type_tag, TypeTag::kState);
   EXPECT_EQ(Key::new_run(ns, "r").type_tag, TypeTag::kRun);
@@ -142,10 +143,10 @@ TEST(MvccValue, ObjectKeysIterateSorted) {
 }
 
 TEST(MvccValue, ToStringAndDepth) {
-  Value v = Value::object({{"a", Value::array({Value::integer(1),
-                                               Value::floating(1.0)})},
-                           {"b", Value::bytes("\x01")},
-                           {"c", Value::string("q\"")}});
+  Value v = Value::object(
+      {{"a", Value::array({Value::integer(1), Value::floating(1.0)})},
+       {"b", Value::bytes("\x01")},
+       {"c", Value::string("q\"")}});
   EXPECT_EQ(v.to_string(), R"({"a":[1,1.0],"b":b"01","c":"q\""})");
   EXPECT_EQ(v.depth(), 2);
   EXPECT_EQ(Value::integer(3).depth(), 0);
@@ -193,8 +194,9 @@ TEST(MvccJsonPath, ParsesAndPrints) {
 }
 
 TEST(MvccJsonPath, RejectsMalformedText) {
-  for (const char* bad : {".a", "a.", "a..b", "a[", "a[x]", "a[1", "[\"a]",
-                          "a]", "[1]b", "a[18446744073709551616]", "[\"\\n\"]"}) {
+  for (const char* bad :
+       {".a", "a.", "a..b", "a[", "a[x]", "a[1", "[\"a]", "a]", "[1]b",
+        "a[18446744073709551616]", "[\"\\n\"]"}) {
     auto p = JsonPath::parse(bad);
     EXPECT_FALSE(p.ok()) << bad;
     if (!p.ok()) {
@@ -213,13 +215,20 @@ TEST(MvccEntityRef, RunIdAndNames) {
 TEST(MvccWalEntry, KindsNamesAndTypeBytes) {
   auto entries = sample_entries();
   const std::pair<uint8_t, const char*> want[] = {
-      {0x01, "BeginTxn"},   {0x02, "Write"},
-      {0x03, "Delete"},     {0x04, "CommitTxn"},
-      {0x05, "AbortTxn"},   {0x06, "Checkpoint"},
-      {0x20, "JsonCreate"}, {0x21, "JsonSet"},
-      {0x22, "JsonDelete"}, {0x23, "JsonDestroy"},
-      {0x70, "VectorCollectionCreate"}, {0x71, "VectorCollectionDelete"},
-      {0x72, "VectorUpsert"},           {0x73, "VectorDelete"}};
+      {0x01, "BeginTxn"},
+      {0x02, "Write"},
+      {0x03, "Delete"},
+      {0x04, "CommitTxn"},
+      {0x05, "AbortTxn"},
+      {0x06, "Checkpoint"},
+      {0x20, "JsonCreate"},
+      {0x21, "JsonSet"},
+      {0x22, "JsonDelete"},
+      {0x23, "JsonDestroy"},
+      {0x70, "VectorCollectionCreate"},
+      {0x71, "VectorCollectionDelete"},
+      {0x72, "VectorUpsert"},
+      {0x73, "VectorDelete"}};
   for (int i = 0; i < kWalEntryKindCount; ++i) {
     EXPECT_EQ(static_cast<uint8_t>(entries[i].kind()), want[i].first);
     EXPECT_EQ(entries[i].type_name(), want[i].second);
@@ -263,11 +272,13 @@ TEST(MvccWalEntry, EqualityAndToString) {
   auto b = sample_entries();
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]);
   EXPECT_NE(a[0], a[3]);
-  WALEntry w = Write{test_run(1), Key::new_kv(Namespace::for_run(test_run(1)), "a"),
-                     Value::integer(1), 3};
-  EXPECT_EQ(w.to_string(),
-            "Write run=" + test_run(1).to_string() + " key=default/default/default/" +
-                test_run(1).to_string() + "/KV/\"a\" value=1 v=3");
+  WALEntry w =
+      Write{test_run(1), Key::new_kv(Namespace::for_run(test_run(1)), "a"),
+            Value::integer(1), 3};
+  EXPECT_EQ(w.to_string(), "Write run=" + test_run(1).to_string() +
+                               " key=default/default/default/" +
+                               test_run(1).to_string() +
+                               "/KV/\"a\" value=1 v=3");
 }
 
 }  // namespace

@@ -28,8 +28,9 @@ TEST_F(MvccWalConcurrent, EightThreadsAppendingLoseNothingAndLsnsAreUnique) {
     threads.emplace_back([&, t] {
       RunId run = test_run(static_cast<uint8_t>(t + 1));
       for (int i = 0; i < kPerThread; ++i) {
-        auto r = wal->append(write("t" + std::to_string(t) + "-" + std::to_string(i),
-                                   Value::integer(i), static_cast<uint64_t>(i + 1), run));
+        auto r = wal->append(
+            write("t" + std::to_string(t) + "-" + std::to_string(i),
+                  Value::integer(i), static_cast<uint64_t>(i + 1), run));
         ASSERT_TRUE(r.ok()) << r.status().to_string();
         lsns[t].push_back(*r);
       }
@@ -64,7 +65,8 @@ TEST_F(MvccWalConcurrent, ConcurrentTransactionsNeverInterleave) {
         uint64_t id = static_cast<uint64_t>(t * 1000 + i);
         std::vector<WALEntry> body;
         for (int k = 0; k < 5; ++k) {
-          body.push_back(write("k" + std::to_string(k), Value::integer(i), id * 10 + k, run));
+          body.push_back(write("k" + std::to_string(k), Value::integer(i),
+                               id * 10 + k, run));
         }
         auto r = wal->append_transaction(txn(id, std::move(body), run));
         ASSERT_TRUE(r.ok()) << r.status().to_string();

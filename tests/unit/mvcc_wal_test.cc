@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <atomic>
+#include <cstdlib>
 #include <thread>
 
 #include "support/mvcc_wal_fixture.h"
@@ -76,7 +76,8 @@ TEST_F(MvccWalTest, AppendTransactionWritesOneContiguousBatch) {
   ASSERT_EQ(d->entries.size(), 4u);
   EXPECT_EQ(d->entries.front().lsn, r->begin_lsn);
   EXPECT_EQ(d->entries.back().lsn, r->commit_lsn);
-  for (std::size_t i = 0; i < t.size(); ++i) EXPECT_EQ(d->entries[i].entry, t[i]);
+  for (std::size_t i = 0; i < t.size(); ++i)
+    EXPECT_EQ(d->entries[i].entry, t[i]);
 }
 
 TEST_F(MvccWalTest, AppendTransactionRejectsMalformedShapesAndWritesNothing) {
@@ -85,13 +86,13 @@ TEST_F(MvccWalTest, AppendTransactionRejectsMalformedShapesAndWritesNothing) {
   std::vector<std::vector<WALEntry>> bad = {
       {},
       {begin(1)},
-      {begin(1), write("a", Value::integer(1), 1)},               // no commit
-      {write("a", Value::integer(1), 1), commit(1)},              // no begin
-      {begin(1), commit(2)},                                      // txn ids
-      {begin(1), commit(1, other)},                               // runs
-      {begin(1), begin(2), commit(1)},                            // nested
-      {begin(1), abort(1), commit(1)},                            // framing
-      {begin(1), WALEntry(Checkpoint{}), commit(1)},              // checkpoint
+      {begin(1), write("a", Value::integer(1), 1)},   // no commit
+      {write("a", Value::integer(1), 1), commit(1)},  // no begin
+      {begin(1), commit(2)},                          // txn ids
+      {begin(1), commit(1, other)},                   // runs
+      {begin(1), begin(2), commit(1)},                // nested
+      {begin(1), abort(1), commit(1)},                // framing
+      {begin(1), WALEntry(Checkpoint{}), commit(1)},  // checkpoint
       {begin(1), write("a", Value::integer(1), 1, other), commit(1)},  // run
       {begin(1), abort(1)},
   };
@@ -113,8 +114,10 @@ TEST_F(MvccWalTest, UnencodableOrOversizedEntriesAreRejected) {
   ASSERT_TRUE(wal.ok());
   Value deep = Value::integer(1);
   for (int i = 0; i < kMaxValueDepth + 1; ++i) deep = Value::array({deep});
-  EXPECT_TRUE((*wal)->append(write("a", deep, 1)).status().is_invalid_argument());
-  auto big = (*wal)->append(write("a", Value::bytes(std::string(2000, 'x')), 1));
+  EXPECT_TRUE(
+      (*wal)->append(write("a", deep, 1)).status().is_invalid_argument());
+  auto big =
+      (*wal)->append(write("a", Value::bytes(std::string(2000, 'x')), 1));
   ASSERT_FALSE(big.ok());
   EXPECT_TRUE(big.status().is_invalid_argument());
   EXPECT_NE(big.status().message().find("max_record_size"), std::string::npos);
@@ -145,8 +148,8 @@ TEST_F(MvccWalTest, CheckpointIsFoundAndTruncateBeforeRetiresOlderSegments) {
   ASSERT_TRUE(cp.ok()) << cp.status().to_string();
   EXPECT_GE(wal->durable_lsn(), *cp);  // synced even in None mode
   for (uint64_t i = 101; i <= 110; ++i) {
-    ASSERT_TRUE(wal->append_transaction(
-                       txn(i, {write("k" + std::to_string(i), Value::integer(1), i)}))
+    ASSERT_TRUE(wal->append_transaction(txn(i, {write("k" + std::to_string(i),
+                                                      Value::integer(1), i)}))
                     .ok());
   }
   auto found = wal->find_last_checkpoint();
@@ -222,9 +225,11 @@ TEST_F(MvccWalTest, ReadDuringConcurrentAppendsSeesOnlyWholeEntries) {
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     for (uint64_t i = 1; !stop.load() && i < 100000; ++i) {
-      ASSERT_TRUE(wal->append_transaction(
-                         txn(i, {write("k", Value::integer(static_cast<int64_t>(i)), i)}))
-                      .ok());
+      ASSERT_TRUE(
+          wal
+              ->append_transaction(txn(
+                  i, {write("k", Value::integer(static_cast<int64_t>(i)), i)}))
+              .ok());
     }
   });
   for (int round = 0; round < 20; ++round) {
@@ -249,9 +254,10 @@ TEST(MvccWalPosix, AppendReopenReplayOnDisk) {
     o.mode = DurabilityMode::strict();
     auto wal = WAL::open(dir, o);
     ASSERT_TRUE(wal.ok()) << wal.status().to_string();
-    std::vector<WALEntry> t = {BeginTxn{1, run, 5},
-                               Write{run, Key::new_kv(ns, "a"), Value::integer(1), 1},
-                               CommitTxn{1, run}};
+    std::vector<WALEntry> t = {
+        BeginTxn{1, run, 5},
+        Write{run, Key::new_kv(ns, "a"), Value::integer(1), 1},
+        CommitTxn{1, run}};
     ASSERT_TRUE((*wal)->append_transaction(t).ok());
   }
   {

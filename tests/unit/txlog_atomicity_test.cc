@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "support/txlog_test_util.h"
 #include "strata/durability/txlog/transaction.h"
+#include "support/txlog_test_util.h"
 
 namespace strata::durability::txlog {
 namespace {
@@ -27,8 +27,10 @@ std::vector<WalEntryType> types_of(const CommittedTransaction& tx) {
 TEST_F(CrossPrimitiveAtomicity, KvJsonEventStateCommitAsOneTransaction) {
   auto w = open_writer();
   Transaction tx = Transaction::create();
-  tx.kv_put("k", "v").json_create("doc", "{}").event_append("ev").state_set(
-      "cell", "on");
+  tx.kv_put("k", "v")
+      .json_create("doc", "{}")
+      .event_append("ev")
+      .state_set("cell", "on");
   must(w->commit_atomic(tx));
   ReplayOutput out = replay();
   ASSERT_EQ(out.transactions.size(), 1U);

@@ -46,8 +46,8 @@ class TxlogRecovery : public testutil::TxlogTest {
 
   // An entry of an unknown type (0x17, KV range) in transaction `tx`.
   static std::string unknown_type_entry(const TxId& tx) {
-    std::string rec = *encode_wal_entry(
-        WalEntry::make(WalEntryType::kKvPut, tx, "future"));
+    std::string rec =
+        *encode_wal_entry(WalEntry::make(WalEntryType::kKvPut, tx, "future"));
     rec[1] = 0x17;
     return rec;
   }
@@ -59,8 +59,8 @@ TEST_F(TxlogRecovery, WritesReturnIncreasingLsnsAndPositionFollows) {
   auto w = open_writer();
   TxId tx = w->begin_transaction();
   log::Lsn p0 = w->position();
-  log::Lsn a = must(w->write_tx_entry(tx, std::nullopt, WalEntryType::kKvPut,
-                                      "a"));
+  log::Lsn a =
+      must(w->write_tx_entry(tx, std::nullopt, WalEntryType::kKvPut, "a"));
   EXPECT_EQ(a, p0);
   log::Lsn b = must(w->write_tx_entry_for_run(tx, RunId::new_v7(),
                                               WalEntryType::kEventAppend, "b"));
@@ -77,17 +77,17 @@ TEST_F(TxlogRecovery, WriterRefusesNilTxControlTypesAndBigPayloads) {
   o.max_payload_size = 100;
   auto w = open_writer_with(o);
   log::Lsn before = w->position();
-  EXPECT_TRUE(w->write_tx_entry(TxId::nil(), std::nullopt,
-                                WalEntryType::kKvPut, "x")
-                  .status()
-                  .is_invalid_argument());
+  EXPECT_TRUE(
+      w->write_tx_entry(TxId::nil(), std::nullopt, WalEntryType::kKvPut, "x")
+          .status()
+          .is_invalid_argument());
   EXPECT_TRUE(w->write_tx_entry(w->begin_transaction(), std::nullopt,
                                 WalEntryType::kTransactionCommit, "")
                   .status()
                   .is_invalid_argument());
-  auto big = w->write_tx_entry(w->begin_transaction(), std::nullopt,
-                               WalEntryType::kEventAppend,
-                               std::string(101, 'x'));
+  auto big =
+      w->write_tx_entry(w->begin_transaction(), std::nullopt,
+                        WalEntryType::kEventAppend, std::string(101, 'x'));
   EXPECT_TRUE(big.status().is_invalid_argument());
   EXPECT_NE(big.status().message().find("exceeds the limit of 100"),
             std::string::npos);
@@ -95,14 +95,16 @@ TEST_F(TxlogRecovery, WriterRefusesNilTxControlTypesAndBigPayloads) {
   Transaction tx = Transaction::create();
   tx.kv_put("small", "v").event_append(std::string(200, 'y'));
   EXPECT_TRUE(w->commit_atomic(tx).status().is_invalid_argument());
-  EXPECT_TRUE(w->commit_transaction(TxId::nil()).status().is_invalid_argument());
+  EXPECT_TRUE(
+      w->commit_transaction(TxId::nil()).status().is_invalid_argument());
   EXPECT_EQ(w->position(), before);
   ReplayOutput out = replay();
   EXPECT_EQ(out.result.entries_replayed, 0U);
 
   WalWriterOptions too_big = writer_options();
   too_big.max_payload_size = kMaxPayloadSizeLimit + 1;
-  EXPECT_TRUE(WalWriter::open("/other", too_big).status().is_invalid_argument());
+  EXPECT_TRUE(
+      WalWriter::open("/other", too_big).status().is_invalid_argument());
 }
 
 TEST_F(TxlogRecovery, WriteTransactionIsOneCommittedUnit) {
@@ -208,7 +210,8 @@ TEST_F(TxlogRecovery, ReaderOpensAtAnLsnAndReadCommittedGroups) {
   EXPECT_EQ(lsn, second);
   EXPECT_EQ(e.tx_id, b.id());
 
-  auto reader2 = must(WalReader::open_at(dir_, second, WalReaderOptions{&env_}));
+  auto reader2 =
+      must(WalReader::open_at(dir_, second, WalReaderOptions{&env_}));
   auto committed = must(reader2->read_committed());
   ASSERT_EQ(committed.size(), 2U);
   EXPECT_EQ(committed[0].tx_id, b.id());

@@ -140,9 +140,10 @@ TEST(TxEntry, PayloadLayoutsAreTheOriginals) {
 }
 
 TEST(TxEntry, EmptyFieldsRoundTrip) {
-  for (TxEntry op : {TxEntry(KvPutOp{"", ""}), TxEntry(KvDeleteOp{""}),
-                     TxEntry(StateTransitionOp{"", "", ""}),
-                     TxEntry(JsonPatchOp{"", ""}), TxEntry(EventAppendOp{""})}) {
+  for (TxEntry op :
+       {TxEntry(KvPutOp{"", ""}), TxEntry(KvDeleteOp{""}),
+        TxEntry(StateTransitionOp{"", "", ""}), TxEntry(JsonPatchOp{"", ""}),
+        TxEntry(EventAppendOp{""})}) {
     auto back = TxEntry::from_wal_payload(op.entry_type(), op.to_wal_payload());
     ASSERT_TRUE(back.ok());
     EXPECT_EQ(*back, op);
@@ -154,7 +155,8 @@ TEST(TxEntry, ControlAndVectorTypesHaveNone) {
     bool expect = !is_control(t) && primitive_kind(t) != PrimitiveKind::kVector;
     EXPECT_EQ(TxEntry::has_tx_entry(t), expect) << name(t);
     if (!expect) {
-      EXPECT_TRUE(TxEntry::from_wal_payload(t, "").status().is_invalid_argument())
+      EXPECT_TRUE(
+          TxEntry::from_wal_payload(t, "").status().is_invalid_argument())
           << name(t);
     }
   }
@@ -172,16 +174,16 @@ TEST(TxEntry, TruncatedPayloadsAreCorruptionNamingTheField) {
       << short_len.status().to_string();
 
   std::string payload = TxEntry(KvPutOp{"longkey", "v"}).to_wal_payload();
-  auto cut = TxEntry::from_wal_payload(WalEntryType::kKvPut,
-                                       payload.substr(0, 6));
+  auto cut =
+      TxEntry::from_wal_payload(WalEntryType::kKvPut, payload.substr(0, 6));
   ASSERT_FALSE(cut.ok());
   EXPECT_TRUE(cut.status().is_corruption());
   EXPECT_NE(cut.status().message().find("claims 7 bytes but only 2 remain"),
             std::string::npos)
       << cut.status().to_string();
 
-  std::string st = TxEntry(StateTransitionOp{"k", "from", "to"})
-                       .to_wal_payload();
+  std::string st =
+      TxEntry(StateTransitionOp{"k", "from", "to"}).to_wal_payload();
   auto st_cut = TxEntry::from_wal_payload(WalEntryType::kStateTransition,
                                           st.substr(0, 7));
   ASSERT_FALSE(st_cut.ok());
@@ -213,9 +215,9 @@ TEST(TxEntry, EveryPrefixDecodesOrFailsCleanly) {
 
 RC_GTEST_PROP(TxEntry, PutLikeRoundTrip,
               (const std::string& key, const std::string& value)) {
-  for (TxEntry op : {TxEntry(KvPutOp{key, value}), TxEntry(JsonSetOp{key, value}),
-                     TxEntry(StateInitOp{key, value}),
-                     TxEntry(JsonPatchOp{key, value})}) {
+  for (TxEntry op :
+       {TxEntry(KvPutOp{key, value}), TxEntry(JsonSetOp{key, value}),
+        TxEntry(StateInitOp{key, value}), TxEntry(JsonPatchOp{key, value})}) {
     auto back = TxEntry::from_wal_payload(op.entry_type(), op.to_wal_payload());
     RC_ASSERT(back.ok());
     RC_ASSERT(*back == op);
@@ -245,8 +247,8 @@ RC_GTEST_PROP(TxEntry, GarbagePayloadsNeverCrash,
 
 RC_GTEST_PROP(Transaction, BuiltTransactionsSurviveRecordEncoding,
               (const std::vector<std::string>& keys, bool with_run)) {
-  Transaction tx = with_run ? Transaction::for_run(RunId::new_v7())
-                            : Transaction::create();
+  Transaction tx =
+      with_run ? Transaction::for_run(RunId::new_v7()) : Transaction::create();
   for (std::size_t i = 0; i < keys.size(); ++i) {
     switch (i % 4) {
       case 0:

@@ -130,8 +130,7 @@ TEST(WalEntryType, PrimitiveKindFollowsTheRange) {
             PrimitiveKind::kCore);
   EXPECT_EQ(primitive_kind(WalEntryType::kKvDelete), PrimitiveKind::kKv);
   EXPECT_EQ(primitive_kind(WalEntryType::kJsonPatch), PrimitiveKind::kJson);
-  EXPECT_EQ(primitive_kind(WalEntryType::kEventAppend),
-            PrimitiveKind::kEvent);
+  EXPECT_EQ(primitive_kind(WalEntryType::kEventAppend), PrimitiveKind::kEvent);
   EXPECT_EQ(primitive_kind(WalEntryType::kStateTransition),
             PrimitiveKind::kState);
   EXPECT_EQ(primitive_kind(WalEntryType::kRunBegin), PrimitiveKind::kRun);
@@ -174,8 +173,8 @@ TEST(TxIds, NewIdsAreTimeOrderedV7AndNilMeansNoTransaction) {
   EXPECT_EQ(a.version(), 7);
   EXPECT_LT(a, b);
   EXPECT_TRUE(TxId::nil().is_nil());
-  EXPECT_FALSE(WalEntry::make(WalEntryType::kKvPut, TxId::nil(), "")
-                   .is_transactional());
+  EXPECT_FALSE(
+      WalEntry::make(WalEntryType::kKvPut, TxId::nil(), "").is_transactional());
   EXPECT_TRUE(WalEntry::make(WalEntryType::kKvPut, a, "").is_transactional());
 }
 
@@ -239,8 +238,8 @@ TEST(WalEntry, ConstructorsSetTheFields) {
 TEST(WalEntry, EncodingLayoutIsAsDocumented) {
   TxId tx = TxId::new_v7();
   RunId run = RunId::new_v7();
-  auto plain = encode_wal_entry(WalEntry::make(WalEntryType::kKvPut, tx,
-                                               "hello"));
+  auto plain =
+      encode_wal_entry(WalEntry::make(WalEntryType::kKvPut, tx, "hello"));
   ASSERT_TRUE(plain.ok());
   ASSERT_EQ(plain->size(), 19U + 5U);
   EXPECT_EQ(static_cast<uint8_t>((*plain)[0]), 1);
@@ -255,12 +254,14 @@ TEST(WalEntry, EncodingLayoutIsAsDocumented) {
   ASSERT_EQ(with_run->size(), 35U + 5U);
   EXPECT_EQ(static_cast<uint8_t>((*with_run)[2]), kFlagHasRunId);
   EXPECT_EQ(with_run->substr(19, 16), run.raw());
-  EXPECT_EQ(encoded_size(WalEntry::for_run(WalEntryType::kKvPut, tx, run,
-                                           "hello")),
-            40U);
+  EXPECT_EQ(
+      encoded_size(WalEntry::for_run(WalEntryType::kKvPut, tx, run, "hello")),
+      40U);
 
   // Commit payload: u64 time | u8 flags | [u64 version] | [u32 count].
-  EXPECT_EQ(encode_commit_payload(CommitInfo{5, std::nullopt, std::nullopt}).size(), 9U);
+  EXPECT_EQ(
+      encode_commit_payload(CommitInfo{5, std::nullopt, std::nullopt}).size(),
+      9U);
   EXPECT_EQ(encode_commit_payload(CommitInfo{5, 6, std::nullopt}).size(), 17U);
   EXPECT_EQ(encode_commit_payload(CommitInfo{5, std::nullopt, 3}).size(), 13U);
   std::string full = encode_commit_payload(CommitInfo{5, 6, 3});
@@ -285,8 +286,8 @@ TEST(WalEntry, RoundTripsEveryType) {
         e = WalEntry::snapshot_marker(Uuid::new_v7(), 100);
         break;
       default:
-        e = WalEntry::for_run(t, tx, run, std::string("payload-") +
-                                              std::string(name(t)));
+        e = WalEntry::for_run(t, tx, run,
+                              std::string("payload-") + std::string(name(t)));
     }
     auto enc = encode_wal_entry(e);
     ASSERT_TRUE(enc.ok()) << name(t) << ": " << enc.status().to_string();
@@ -338,8 +339,8 @@ TEST(WalEntry, MalformedMarkersAreRefusedOnWrite) {
   WalEntry snap = WalEntry::snapshot_marker(Uuid::new_v7(), 1);
   snap.tx_id = TxId::new_v7();
   EXPECT_TRUE(encode_wal_entry(snap).status().is_invalid_argument());
-  WalEntry bad_commit = WalEntry::make(WalEntryType::kTransactionCommit,
-                                       TxId::new_v7(), "junk");
+  WalEntry bad_commit =
+      WalEntry::make(WalEntryType::kTransactionCommit, TxId::new_v7(), "junk");
   EXPECT_TRUE(encode_wal_entry(bad_commit).status().is_invalid_argument());
   WalEntry old = WalEntry::make(WalEntryType::kKvPut, TxId::new_v7(), "");
   old.version = 2;
@@ -396,7 +397,8 @@ TEST(WalEntry, DecodeGivesClearErrorsNamingFieldAndOffset) {
 
 TEST(WalEntry, DecodeValidatesMarkerPayloads) {
   TxId tx = TxId::new_v7();
-  std::string commit = *encode_wal_entry(WalEntry::commit_marker(tx, {1, 2, std::nullopt}));
+  std::string commit =
+      *encode_wal_entry(WalEntry::commit_marker(tx, {1, 2, std::nullopt}));
   // Cut the version off: the flag still says one follows.
   auto cut = decode_wal_entry(commit.substr(0, commit.size() - 8));
   EXPECT_TRUE(cut.status().is_corruption());
@@ -418,9 +420,8 @@ TEST(WalEntry, DecodeValidatesMarkerPayloads) {
 
 TEST(MarkerPayloads, RejectWrongSizes) {
   EXPECT_TRUE(decode_commit_payload("").status().is_corruption());
-  EXPECT_TRUE(decode_commit_payload(std::string(10, '\0'))
-                  .status()
-                  .is_corruption());
+  EXPECT_TRUE(
+      decode_commit_payload(std::string(10, '\0')).status().is_corruption());
   std::string bad_flags(9, '\0');
   bad_flags[8] = 0x04;
   EXPECT_TRUE(decode_commit_payload(bad_flags).status().is_corruption());
@@ -428,12 +429,10 @@ TEST(MarkerPayloads, RejectWrongSizes) {
   count_missing[8] = 0x02;  // says a count follows; none does
   EXPECT_TRUE(decode_commit_payload(count_missing).status().is_corruption());
   EXPECT_TRUE(decode_snapshot_payload("abc").status().is_corruption());
-  EXPECT_TRUE(decode_run_begin_payload(std::string(32, '\0'))
-                  .status()
-                  .is_corruption());
-  EXPECT_TRUE(decode_run_end_payload(std::string(24, '\0'))
-                  .status()
-                  .is_corruption());
+  EXPECT_TRUE(
+      decode_run_begin_payload(std::string(32, '\0')).status().is_corruption());
+  EXPECT_TRUE(
+      decode_run_end_payload(std::string(24, '\0')).status().is_corruption());
 }
 
 RC_GTEST_PROP(WalEntry, EncodeDecodeRoundTrip,
@@ -475,8 +474,7 @@ RC_GTEST_PROP(WalEntry, DecodeOfArbitraryBytesNeverCrashes,
     RC_ASSERT(enc.ok());
     RC_ASSERT(*enc == bytes);
   } else {
-    RC_ASSERT(dec.status().is_corruption() ||
-              dec.status().is_not_supported());
+    RC_ASSERT(dec.status().is_corruption() || dec.status().is_not_supported());
   }
 }
 

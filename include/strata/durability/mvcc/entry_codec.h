@@ -1,8 +1,8 @@
 // The binary encoding of one WALEntry (the payload of one log record).
 //
 // Our own compact, versioned format, written up field by field in
-// docs/format.md (section 6): an encoding-version byte, the entry's type byte, then
-// its fields in order (varints, length-prefixed bytes, raw UUIDs). The
+// docs/format.md (section 6): an encoding-version byte, the entry's type byte,
+// then its fields in order (varints, length-prefixed bytes, raw UUIDs). The
 // original used bincode, which could not evolve and did not encode maps
 // deterministically; this encoding is canonical: one entry has exactly one
 // encoding, and decoding rejects any other byte string.

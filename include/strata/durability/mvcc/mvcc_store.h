@@ -31,7 +31,7 @@ namespace strata::durability::mvcc {
 
 // One version of a key/value cell.
 struct VersionedValue {
-  Value value;             // Null for a tombstone
+  Value value;  // Null for a tombstone
   uint64_t version = 0;
   bool tombstone = false;  // written by a delete
 };
@@ -53,14 +53,14 @@ struct VectorRecord {
 struct VectorCollection {
   uint64_t dimension = 0;
   DistanceMetric metric = DistanceMetric::kCosine;
-  uint64_t version = 0;  // of the create
+  uint64_t version = 0;                         // of the create
   std::map<std::string, VectorRecord> vectors;  // by key
 };
 
 // Why operations were skipped.
 struct MvccStoreCounters {
   uint64_t json_missing_document = 0;  // set/delete on an absent document
-  uint64_t json_bad_path = 0;  // a path that does not fit the document
+  uint64_t json_bad_path = 0;          // a path that does not fit the document
   uint64_t vector_missing_collection = 0;
   uint64_t vector_collection_exists = 0;
   uint64_t vector_dimension_mismatch = 0;

@@ -48,8 +48,8 @@ namespace strata::durability::mvcc {
 
 // What happened to a transaction.
 enum class TxnOutcome : uint8_t {
-  kApplied = 0,     // committed and applied
-  kFiltered = 1,    // committed, left out by filter_run_id / stop_at_version
+  kApplied = 0,   // committed and applied
+  kFiltered = 1,  // committed, left out by filter_run_id / stop_at_version
   kAborted = 2,
   kIncomplete = 3,  // no CommitTxn or AbortTxn before the end of the log
 };
@@ -60,12 +60,12 @@ struct ReplayProgress {
   uint64_t txn_id = 0;
   RunId run_id;
   TxnOutcome outcome = TxnOutcome::kApplied;
-  bool was_applied = false;    // outcome == kApplied
-  uint64_t txns_found = 0;     // transactions whose outcome is known so far
-  uint64_t txns_applied = 0;   // of which applied
+  bool was_applied = false;      // outcome == kApplied
+  uint64_t txns_found = 0;       // transactions whose outcome is known so far
+  uint64_t txns_applied = 0;     // of which applied
   uint64_t current_version = 0;  // highest version applied so far
-  uint64_t bytes_read = 0;     // of segment files so far
-  log::Lsn lsn = 0;            // of the CommitTxn / AbortTxn (0: incomplete)
+  uint64_t bytes_read = 0;       // of segment files so far
+  log::Lsn lsn = 0;              // of the CommitTxn / AbortTxn (0: incomplete)
 };
 
 struct ReplayOptions {

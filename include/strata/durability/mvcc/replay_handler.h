@@ -77,12 +77,10 @@ class ReplayHandler {
       const VectorCollectionDelete& /*entry*/) {
     return ApplyOutcome::kSkipped;
   }
-  virtual Result<ApplyOutcome> on_vector_upsert(
-      const VectorUpsert& /*entry*/) {
+  virtual Result<ApplyOutcome> on_vector_upsert(const VectorUpsert& /*entry*/) {
     return ApplyOutcome::kSkipped;
   }
-  virtual Result<ApplyOutcome> on_vector_delete(
-      const VectorDelete& /*entry*/) {
+  virtual Result<ApplyOutcome> on_vector_delete(const VectorDelete& /*entry*/) {
     return ApplyOutcome::kSkipped;
   }
 

@@ -109,8 +109,7 @@ class WAL {
   // BeginTxn, the last a CommitTxn with the same txn_id and run_id, and
   // every entry between them a data entry (Write, Delete, Json*, Vector*)
   // of that run. InvalidArgument (and nothing written) otherwise.
-  Result<TxnAppendResult> append_transaction(
-      std::span<const WALEntry> entries);
+  Result<TxnAppendResult> append_transaction(std::span<const WALEntry> entries);
 
   // Every entry from `from` on (the first entry whose LSN is >= from), up
   // to what was appended when the call started. A torn tail ends the read;

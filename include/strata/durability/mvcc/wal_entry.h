@@ -172,16 +172,15 @@ class WALEntry {
   using Variant =
       std::variant<BeginTxn, Write, Delete, CommitTxn, AbortTxn, Checkpoint,
                    JsonCreate, JsonSet, JsonDelete, JsonDestroy,
-                   VectorCollectionCreate, VectorCollectionDelete,
-                   VectorUpsert, VectorDelete>;
+                   VectorCollectionCreate, VectorCollectionDelete, VectorUpsert,
+                   VectorDelete>;
 
   // A default entry is an empty BeginTxn (for containers).
   WALEntry() = default;
   // Implicit from any of the fourteen structs: `WALEntry e = Write{...};`.
-  template <typename T,
-            typename = std::enable_if_t<
-                std::is_constructible_v<Variant, T&&> &&
-                !std::is_same_v<std::decay_t<T>, WALEntry>>>
+  template <typename T, typename = std::enable_if_t<
+                            std::is_constructible_v<Variant, T&&> &&
+                            !std::is_same_v<std::decay_t<T>, WALEntry>>>
   WALEntry(T&& entry)  // NOLINT(google-explicit-constructor)
       : v_(std::forward<T>(entry)) {}
 

@@ -57,11 +57,11 @@ struct ReplayProgress {
 };
 
 enum class StopReason : uint8_t {
-  kEndOfLog,        // read to the end (or, kPointInTime, to a problem)
-  kStopLsn,         // stop_at_lsn reached
+  kEndOfLog,          // read to the end (or, kPointInTime, to a problem)
+  kStopLsn,           // stop_at_lsn reached
   kAfterTransaction,  // stop_after_tx's marker processed
-  kCommitTime,      // a commit later than stop_at_time_micros
-  kCommitVersion,   // a commit version above stop_at_commit_version
+  kCommitTime,        // a commit later than stop_at_time_micros
+  kCommitVersion,     // a commit version above stop_at_commit_version
 };
 std::string_view stop_reason_name(StopReason reason);
 

@@ -96,11 +96,11 @@ struct RunEndOp {
 
 class TxEntry {
  public:
-  using Op = std::variant<KvPutOp, KvDeleteOp, JsonCreateOp, JsonSetOp,
-                          JsonDeleteOp, JsonDestroyOp, JsonPatchOp,
-                          EventAppendOp, StateInitOp, StateSetOp,
-                          StateTransitionOp, RunCreateOp, RunUpdateOp,
-                          RunBeginOp, RunEndOp>;
+  using Op =
+      std::variant<KvPutOp, KvDeleteOp, JsonCreateOp, JsonSetOp, JsonDeleteOp,
+                   JsonDestroyOp, JsonPatchOp, EventAppendOp, StateInitOp,
+                   StateSetOp, StateTransitionOp, RunCreateOp, RunUpdateOp,
+                   RunBeginOp, RunEndOp>;
 
   template <typename T,
             typename = std::enable_if_t<std::is_constructible_v<Op, T&&> &&

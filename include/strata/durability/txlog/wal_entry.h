@@ -129,8 +129,7 @@ struct WalEntry {
   // Run lifecycle markers: nil tx id, run id set.
   static WalEntry run_begin_marker(const RunId& run_id,
                                    uint64_t timestamp_micros);
-  static WalEntry run_end_marker(const RunId& run_id,
-                                 uint64_t timestamp_micros,
+  static WalEntry run_end_marker(const RunId& run_id, uint64_t timestamp_micros,
                                  uint64_t event_count);
 
   bool is_control() const { return txlog::is_control(entry_type); }
