@@ -8,6 +8,16 @@
 
 namespace strata::durability {
 
+Status WritableFile::overwrite(uint64_t offset, std::string_view data) {
+  if (offset > position()) {
+    return Status::invalid_argument("overwrite offset " +
+                                    std::to_string(offset) +
+                                    " is past the end of " + path());
+  }
+  STRATA_RETURN_IF_ERROR(truncate(offset));
+  return append(data);
+}
+
 std::string join_path(std::string_view dir, std::string_view name) {
   if (dir.empty()) return std::string(name);
   while (!name.empty() && name.front() == '/') name.remove_prefix(1);

@@ -73,6 +73,17 @@ class MemWritableFile final : public WritableFile {
     position_ = size;
     return Status::ok_status();
   }
+  Status overwrite(uint64_t offset, std::string_view data) override {
+    if (closed_) return closed_error("overwrite", path_);
+    std::lock_guard<std::mutex> l(data_->mu);
+    std::string& b = data_->bytes;
+    if (offset > b.size())
+      return Status::invalid_argument("overwrite " + path_);
+    b.resize(offset);
+    b.append(data);
+    position_ = b.size();
+    return Status::ok_status();
+  }
   uint64_t position() const override { return position_; }
   Status close() override {
     if (closed_) return closed_error("close", path_);

@@ -103,6 +103,30 @@ class PosixWritableFile final : public WritableFile {
     return Status::ok_status();
   }
 
+  Status overwrite(uint64_t offset, std::string_view data) override {
+    if (fd_ < 0) return closed_error("overwrite", path_);
+    if (offset > position_) return WritableFile::overwrite(offset, data);
+    uint64_t end = offset + data.size();
+    // Overwrite first, shrink after: a reader never sees a short file.
+    const char* p = data.data();
+    std::size_t left = data.size();
+    uint64_t at = offset;
+    while (left > 0) {
+      ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(at));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::from_errno("overwrite", path_, errno);
+      }
+      if (n == 0) return Status::from_errno("overwrite", path_, EIO);
+      p += n;
+      left -= static_cast<std::size_t>(n);
+      at += static_cast<uint64_t>(n);
+    }
+    if (end < position_) return truncate(end);
+    position_ = end;
+    return Status::ok_status();
+  }
+
   uint64_t position() const override { return position_; }
 
   Status close() override {

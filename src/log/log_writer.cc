@@ -23,6 +23,7 @@
 #include "strata/durability/uuid.h"
 #include "log/format.h"
 #include "log/log_reader_impl.h"
+#include "log/progress_file.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::log {
@@ -103,6 +104,7 @@ class LogWriter::Impl {
   const std::string& dir() const { return dir_; }
   const LogWriterOptions& options() const { return options_; }
   const LogId& log_id() const { return log_id_; }
+  ProgressPublisher* progress() const { return progress_.get(); }
 
  private:
   struct Waiter {
@@ -142,6 +144,7 @@ class LogWriter::Impl {
   LogWriterOptions options_;
   LogId log_id_{};
   std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<ProgressPublisher> progress_;  // null unless published
 
   mutable std::mutex mu_;
   std::condition_variable durable_cv_;
@@ -216,8 +219,15 @@ Status LogWriter::Impl::open(OpenReport* report) {
   }
   rep->end_lsn = end_lsn_;
   rep->segments = segments_.size();
+  // What recovery kept may be only in the OS (a crashed process's unsynced
+  // writes): make it durable before calling it so.
+  STRATA_RETURN_IF_ERROR(seg_.file->sync());
   written_lsn_ = end_lsn_;
   durable_lsn_ = end_lsn_;
+  if (options_.publish_progress) {
+    progress_ = std::make_unique<ProgressPublisher>(env_, dir_, log_id_);
+    STRATA_RETURN_IF_ERROR(progress_->open(end_lsn_));
+  }
   closed_ = false;
   if (options_.mode.is_batched()) {
     syncer_ = std::thread([this] { syncer_loop(); });
@@ -527,6 +537,9 @@ Result<AppendResult> LogWriter::Impl::append(
     }
   }
 
+  if (s.ok() && progress_) {
+    progress_->publish(synced ? group_end : durable_lsn_.load(), group_end);
+  }
   l.lock();
   if (!s.ok()) {
     poison_locked(s);
@@ -699,6 +712,8 @@ Status LogWriter::Impl::sync() {
       micros, stats_.sync_micros_histogram.size())];
   unsynced_appends_ -= std::min(unsynced_appends_, appends);
   note_durable(target);
+  l.unlock();
+  if (progress_) progress_->publish(target, target);
   return Status();
 }
 
@@ -802,7 +817,13 @@ Status LogWriter::Impl::close() {
     s = poisoned_.ok() ? Status() : poisoned_;
   }
   current_file_.reset();
+  Lsn durable = durable_lsn_.load();
+  Lsn end = end_lsn_;
   l.unlock();
+  if (progress_) {
+    Status p = progress_->close(durable, end);
+    if (s.ok()) s = p;
+  }
   if (seg_.file) {
     Status c = seg_.file->close();
     if (s.ok()) s = c;
@@ -853,5 +874,9 @@ const std::array<uint8_t, 16>& LogWriter::log_id() const {
   return impl_->log_id();
 }
 Status LogWriter::poisoned() const { return impl_->poisoned(); }
+
+ProgressPublisher* WriterAccess::progress(LogWriter* writer) {
+  return writer == nullptr ? nullptr : writer->impl_->progress();
+}
 
 }  // namespace strata::durability::log

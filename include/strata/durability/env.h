@@ -48,6 +48,13 @@ class WritableFile {
   virtual Status preallocate(uint64_t bytes) = 0;
   // Sets the file's size; position() becomes `size`.
   virtual Status truncate(uint64_t size) = 0;
+  // Replaces the file's bytes from `offset` (<= position()) on with `data`:
+  // the file keeps its first `offset` bytes, then holds `data`, and
+  // position() becomes offset + data.size(). For small files rewritten in
+  // place. The default truncates, then appends; the POSIX file does it with
+  // one pwrite when the file does not shrink, so that a concurrent reader
+  // never sees it shorter.
+  virtual Status overwrite(uint64_t offset, std::string_view data);
   virtual uint64_t position() const = 0;
   // Closes the file; later calls fail. The destructor closes too, ignoring
   // errors, so call close() where the error matters.

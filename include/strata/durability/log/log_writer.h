@@ -26,6 +26,8 @@
 
 namespace strata::durability::log {
 
+struct WriterAccess;
+
 struct LogWriterOptions {
   // The file system; nullptr means Env::posix(). Must outlive the writer.
   Env* env = nullptr;
@@ -41,6 +43,9 @@ struct LogWriterOptions {
   // How open() treats problems in the existing log. Bytes that a mode drops
   // are first copied to a quarantine file in the directory.
   RecoveryMode recovery_mode = RecoveryMode::kTolerateCorruptedTail;
+  // Rewrite the PROGRESS file (strata/durability/log/progress.h) after
+  // every write group and sync, for tailers in other processes.
+  bool publish_progress = true;
 };
 
 struct AppendOptions {
@@ -142,6 +147,7 @@ class LogWriter {
   class Impl;
 
  private:
+  friend struct WriterAccess;  // the tailer's in-process wake-ups
   explicit LogWriter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
