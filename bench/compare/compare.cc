@@ -77,16 +77,22 @@ const double kNaN = std::nan("");
 
 std::vector<Workload> workloads() {
   return {
-      {"sync1", "One writer, 128 B single-entry commits, synced",
+      {"sync1",
+       "One writer, 128 B single-entry commits, synced",
        "the write+fdatasync loop (one 128 B record per fdatasync)",
        {1, 1, 128}},
-      {"sync32", "32 writers, 128 B single-entry commits, synced",
+      {"sync32",
+       "32 writers, 128 B single-entry commits, synced",
        "the one-writer write+fdatasync loop of the row above (same round)",
        {32, 1, 128}},
-      {"nosync1", "One thread, 128 B single-entry commits, not synced",
-       "a plain write() of 128 B per commit", {1, 1, 128}},
-      {"nosync10", "One thread, ten-entry transactions of 128 B, not synced",
-       "a plain write() of 1280 B per transaction", {1, 10, 128}},
+      {"nosync1",
+       "One thread, 128 B single-entry commits, not synced",
+       "a plain write() of 128 B per commit",
+       {1, 1, 128}},
+      {"nosync10",
+       "One thread, ten-entry transactions of 128 B, not synced",
+       "a plain write() of 1280 B per transaction",
+       {1, 10, 128}},
       {"batched1",
        "One thread, 128 B single-entry commits, Batched (default settings)",
        "None of the same log, in the one-thread unsynced workload (same "
@@ -148,7 +154,8 @@ std::vector<Cell> cells_for(const Workload& w) {
   add("leveldb", synced ? "LevelDB, sync=true" : "LevelDB, sync=false",
       s.threads, [s, synced] { return new_leveldb(synced, s); });
   add("sqlite",
-      synced ? "SQLite WAL, synchronous=FULL" : "SQLite WAL, synchronous=NORMAL",
+      synced ? "SQLite WAL, synchronous=FULL"
+             : "SQLite WAL, synchronous=NORMAL",
       s.threads, [s, synced] { return new_sqlite(synced, s); });
   return out;
 }
@@ -157,8 +164,8 @@ std::vector<Cell> cells_for(const Workload& w) {
 
 void run_cell(Cell* c, const std::string& root, double seconds) {
   static int serial = 0;
-  const std::string dir = root + "/" + c->workload + "-" + c->key + "-" +
-                          std::to_string(++serial);
+  const std::string dir =
+      root + "/" + c->workload + "-" + c->key + "-" + std::to_string(++serial);
   std::error_code ec;
   fs::remove_all(dir, ec);
   fs::create_directories(dir, ec);
@@ -308,7 +315,8 @@ std::string fs_type_name(long type) {
       return "overlayfs";
     default: {
       char buf[32];
-      std::snprintf(buf, sizeof(buf), "0x%lx", static_cast<unsigned long>(type));
+      std::snprintf(buf, sizeof(buf), "0x%lx",
+                    static_cast<unsigned long>(type));
       return buf;
     }
   }
@@ -321,10 +329,9 @@ std::string mount_of(const std::string& path) {
   while (in >> dev >> point >> type) {
     std::getline(in, rest);
     const bool under =
-        path == point ||
-        (path.rfind(point, 0) == 0 &&
-         (point == "/" || (path.size() > point.size() &&
-                           path[point.size()] == '/')));
+        path == point || (path.rfind(point, 0) == 0 &&
+                          (point == "/" || (path.size() > point.size() &&
+                                            path[point.size()] == '/')));
     if (under && point.size() >= best_point.size()) {
       best_dev = dev;
       best_point = point;
@@ -490,14 +497,13 @@ int run(int argc, char** argv) {
       const Spread rate = spread(c.rate);
       const Spread ratio =
           ref != nullptr ? spread(per_round(c.rate, ref->rate)) : Spread{};
-      std::printf("| %s%s | %s | %s | %s | %s | %s | %s |\n", c.label.c_str(),
-                  c.error.empty() ? "" : " (failed in a round)",
-                  fmt_rate(rate.median).c_str(),
-                  fmt_spread(rate, fmt_rate).c_str(),
-                  fmt_ratio(ratio.median).c_str(),
-                  fmt_spread(ratio, fmt_ratio).c_str(),
-                  fmt_us(spread(c.p50_us).median).c_str(),
-                  fmt_us(spread(c.p99_us).median).c_str());
+      std::printf(
+          "| %s%s | %s | %s | %s | %s | %s | %s |\n", c.label.c_str(),
+          c.error.empty() ? "" : " (failed in a round)",
+          fmt_rate(rate.median).c_str(), fmt_spread(rate, fmt_rate).c_str(),
+          fmt_ratio(ratio.median).c_str(), fmt_spread(ratio, fmt_ratio).c_str(),
+          fmt_us(spread(c.p50_us).median).c_str(),
+          fmt_us(spread(c.p99_us).median).c_str());
     }
     std::printf("\n");
     for (auto& c : cells) {
@@ -559,8 +565,9 @@ int run(int argc, char** argv) {
          return ratio_of("nosync10", k, "nosync10", "ceiling");
        }},
   };
-  std::printf("#### Targets of issue 8 (median ratio over the rounds, "
-              "min–max in brackets)\n\n");
+  std::printf(
+      "#### Targets of issue 8 (median ratio over the rounds, "
+      "min–max in brackets)\n\n");
   std::printf(
       "| target | goal | raw log core | MVCC WAL | Transaction Log |\n"
       "|---|--:|--:|--:|--:|\n");

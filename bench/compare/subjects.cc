@@ -2,11 +2,11 @@
 
 #include "compare/subjects.h"
 
+#include <sqlite3.h>
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
-#include <sqlite3.h>
 
 #include <memory>
 #include <mutex>
@@ -181,10 +181,10 @@ class Sqlite : public Subject {
 
   bool open(const std::string& dir, std::string* error) override {
     const std::string path = dir + "/sqlite.db";
-    if (sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(
+            path.c_str(), &db_,
+            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+            nullptr) != SQLITE_OK) {
       return fail("open " + path, error);
     }
     const std::string setup =
