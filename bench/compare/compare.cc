@@ -11,6 +11,10 @@
 // the rounds is reported with its min-max spread.
 //
 //   strata_compare [--seconds S] [--rounds N] [--dir DIR] [--only ID,...]
+//                  [--note TEXT]... [--allow-tmpfs]
+//
+// --note adds a line to the report's description of the machine (the
+// script adds the disk and the library versions).
 //
 // scripts/compare installs the libraries, builds this and runs it.
 
@@ -51,6 +55,7 @@ struct Options {
   int rounds = 5;
   std::string dir;
   std::vector<std::string> only;
+  std::vector<std::string> notes;  // extra lines for the machine's list
   bool allow_tmpfs = false;
 };
 
@@ -352,7 +357,8 @@ std::string now_utc() {
 int usage(const std::string& message) {
   std::fprintf(stderr,
                "strata_compare: %s\nusage: strata_compare [--seconds S] "
-               "[--rounds N] [--dir DIR] [--only ID,...] [--allow-tmpfs]\n"
+               "[--rounds N] [--dir DIR] [--only ID,...] [--note TEXT]... "
+               "[--allow-tmpfs]\n"
                "  workload ids: sync1 sync32 nosync1 nosync10 batched1\n",
                message.c_str());
   return 2;
@@ -389,6 +395,8 @@ int run(int argc, char** argv) {
       std::stringstream ss(v);
       std::string id;
       while (std::getline(ss, id, ',')) opt.only.push_back(id);
+    } else if (a == "--note" && value(&v)) {
+      opt.notes.push_back(v);
     } else if (a == "--allow-tmpfs") {
       opt.allow_tmpfs = true;
     } else if (a == "--help" || a == "-h") {
@@ -467,51 +475,17 @@ int run(int argc, char** argv) {
   // ---- the report
   struct utsname un {};
   ::uname(&un);
-  std::printf("Run of %s: %d rounds of %.1f s per cell, %.1f min in all.\n\n",
-              now_utc().c_str(), opt.rounds, opt.seconds, minutes);
+  std::printf("Run of %s: %d round%s of %.1f s per cell, %.1f min in all.\n\n",
+              now_utc().c_str(), opt.rounds, opt.rounds == 1 ? "" : "s",
+              opt.seconds, minutes);
   std::printf("- CPU: %s, %u cores\n", cpu_model().c_str(),
               std::thread::hardware_concurrency());
   std::printf("- kernel: %s %s\n", un.sysname, un.release);
   std::printf("- file system: %s (%s), directory %s\n", fs_type.c_str(),
               mount_of(canonical).c_str(), opt.dir.c_str());
+  for (const auto& note : opt.notes) std::printf("- %s\n", note.c_str());
   std::printf("- load average (1, 5, 15 min) before: %s; after: %s\n\n",
               load_before.c_str(), load_after.c_str());
-
-  for (const auto& w : chosen) {
-    std::printf("#### %s\n\n", w.title.c_str());
-    std::printf("Ratio: to %s.\n\n", w.reference.c_str());
-    std::printf(
-        "| system | commits/s (median) | min–max | ratio (median) | "
-        "min–max | p50 latency | p99 latency |\n"
-        "|---|--:|--:|--:|--:|--:|--:|\n");
-    for (auto& c : cells) {
-      if (c.workload != w.id) continue;
-      const Cell* ref = nullptr;
-      if (w.id == "sync32") {
-        ref = find("sync1", "ceiling");
-      } else if (w.id == "batched1") {
-        ref = find("nosync1", c.key);
-      } else {
-        ref = find(w.id, "ceiling");
-      }
-      const Spread rate = spread(c.rate);
-      const Spread ratio =
-          ref != nullptr ? spread(per_round(c.rate, ref->rate)) : Spread{};
-      std::printf(
-          "| %s%s | %s | %s | %s | %s | %s | %s |\n", c.label.c_str(),
-          c.error.empty() ? "" : " (failed in a round)",
-          fmt_rate(rate.median).c_str(), fmt_spread(rate, fmt_rate).c_str(),
-          fmt_ratio(ratio.median).c_str(), fmt_spread(ratio, fmt_ratio).c_str(),
-          fmt_us(spread(c.p50_us).median).c_str(),
-          fmt_us(spread(c.p99_us).median).c_str());
-    }
-    std::printf("\n");
-    for (auto& c : cells) {
-      if (c.workload == w.id && !c.error.empty()) {
-        std::printf("- %s failed: %s\n", c.label.c_str(), c.error.c_str());
-      }
-    }
-  }
 
   // ---- the targets of issue 8, per log
   struct Target {
@@ -585,6 +559,42 @@ int run(int argc, char** argv) {
     std::printf("%s\n", row.c_str());
   }
   std::printf("\n");
+
+  for (const auto& w : chosen) {
+    std::printf("#### %s\n\n", w.title.c_str());
+    std::printf("Ratio: to %s.\n\n", w.reference.c_str());
+    std::printf(
+        "| system | commits/s (median) | min–max | ratio (median) | "
+        "min–max | p50 latency | p99 latency |\n"
+        "|---|--:|--:|--:|--:|--:|--:|\n");
+    for (auto& c : cells) {
+      if (c.workload != w.id) continue;
+      const Cell* ref = nullptr;
+      if (w.id == "sync32") {
+        ref = find("sync1", "ceiling");
+      } else if (w.id == "batched1") {
+        ref = find("nosync1", c.key);
+      } else {
+        ref = find(w.id, "ceiling");
+      }
+      const Spread rate = spread(c.rate);
+      const Spread ratio =
+          ref != nullptr ? spread(per_round(c.rate, ref->rate)) : Spread{};
+      std::printf(
+          "| %s%s | %s | %s | %s | %s | %s | %s |\n", c.label.c_str(),
+          c.error.empty() ? "" : " (failed in a round)",
+          fmt_rate(rate.median).c_str(), fmt_spread(rate, fmt_rate).c_str(),
+          fmt_ratio(ratio.median).c_str(), fmt_spread(ratio, fmt_ratio).c_str(),
+          fmt_us(spread(c.p50_us).median).c_str(),
+          fmt_us(spread(c.p99_us).median).c_str());
+    }
+    std::printf("\n");
+    for (auto& c : cells) {
+      if (c.workload == w.id && !c.error.empty()) {
+        std::printf("- %s failed: %s\n", c.label.c_str(), c.error.c_str());
+      }
+    }
+  }
 
   bool failed = false;
   for (const auto& c : cells) failed = failed || !c.error.empty();
