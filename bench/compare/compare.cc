@@ -8,7 +8,9 @@
 // cell once, in an order rotated by one per round, so that drift in the
 // machine's load hits every system alike. A ratio is formed per round
 // (against the reference measured in that same round) and the median over
-// the rounds is reported with its min-max spread.
+// the rounds is reported with its min-max spread. Cells compared with each
+// other across workloads (32 writers with one, Batched with None) share
+// one rotation, so they run close together in time.
 //
 //   strata_compare [--seconds S] [--rounds N] [--dir DIR] [--only ID,...]
 //                  [--note TEXT]... [--allow-tmpfs]
@@ -166,6 +168,17 @@ std::vector<Cell> cells_for(const Workload& w) {
 }
 
 // ---------------------------------------------------------------- running
+
+// The workloads measured against another workload's cells.
+bool is_secondary(const std::string& workload) {
+  return workload == "sync32" || workload == "batched1";
+}
+
+std::string schedule_group(const std::string& workload) {
+  if (workload == "sync1" || workload == "sync32") return "sync";
+  if (workload == "batched1") return "nosync1";
+  return workload;
+}
 
 void run_cell(Cell* c, const std::string& root, double seconds) {
   static int serial = 0;
@@ -455,11 +468,31 @@ int run(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   for (int r = 0; r < opt.rounds; ++r) {
     std::fprintf(stderr, "round %d of %d\n", r + 1, opt.rounds);
-    for (const auto& w : chosen) {
+    // Cells whose rates are divided by each other run in one group (the
+    // 32-writer cells with the one-writer ones, Batched with None), so
+    // that the two sides of a ratio are measured close together.
+    for (const char* group : {"sync", "nosync1", "nosync10"}) {
+      // Each log's secondary cell right after its primary one.
       std::vector<Cell*> row;
       for (auto& c : cells) {
-        if (c.workload == w.id) row.push_back(&c);
+        if (schedule_group(c.workload) != group || is_secondary(c.workload)) {
+          continue;
+        }
+        row.push_back(&c);
+        for (auto& d : cells) {
+          if (is_secondary(d.workload) && schedule_group(d.workload) == group &&
+              d.key == c.key) {
+            row.push_back(&d);
+          }
+        }
       }
+      for (auto& d : cells) {
+        if (is_secondary(d.workload) && schedule_group(d.workload) == group &&
+            std::find(row.begin(), row.end(), &d) == row.end()) {
+          row.push_back(&d);
+        }
+      }
+      if (row.empty()) continue;
       // Rotate the order each round so no system always runs first.
       std::rotate(row.begin(), row.begin() + (r % row.size()), row.end());
       for (Cell* c : row) run_cell(c, root, opt.seconds);
