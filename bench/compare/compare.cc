@@ -146,6 +146,9 @@ std::vector<Cell> cells_for(const Workload& w) {
   if (w.id == "sync1") {
     add("ceiling", "ceiling: write+fdatasync, preallocated file", 1,
         [s] { return new_ceiling(true, s); });
+  } else if (w.id == "sync32") {
+    add("ceiling", "reference: 32 write+fdatasync loops, a file each",
+        s.threads, [s] { return new_parallel_sync_ceiling(s); });
   } else if (!synced) {
     add("ceiling", "ceiling: plain write()", 1,
         [s] { return new_ceiling(false, s); });

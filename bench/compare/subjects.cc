@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "harness/raw_ceilings.h"
 
@@ -53,6 +54,35 @@ class Ceiling : public Subject {
   uint64_t bytes_;
   sb::RawSyncFile sync_file_;
   sb::RawWriteFile write_file_;
+};
+
+// One write+fdatasync loop per thread, each on its own preallocated file:
+// what the disk gives when that many flushes overlap.
+class ParallelSyncCeiling : public Subject {
+ public:
+  explicit ParallelSyncCeiling(const CellShape& shape)
+      : bytes_(shape.entries * shape.value_size), files_(shape.threads) {}
+
+  bool open(const std::string& dir, std::string*) override {
+    dir_ = dir;
+    return true;
+  }
+  bool make_operation(unsigned thread, sb::Operation* op,
+                      std::string* error) override {
+    sb::RawSyncFile* file = &files_.at(thread);
+    if (!file->open(dir_ + "/file-" + std::to_string(thread), bytes_,
+                    1ULL << 20, error)) {
+      return false;
+    }
+    *op = [file](uint64_t, std::string* e) { return file->append(e); };
+    return true;
+  }
+  bool close(std::string*) override { return true; }
+
+ private:
+  uint64_t bytes_;
+  std::string dir_;
+  std::vector<sb::RawSyncFile> files_;
 };
 
 class Strata : public Subject {
@@ -269,6 +299,9 @@ class Sqlite : public Subject {
 
 std::unique_ptr<Subject> new_ceiling(bool sync, const CellShape& shape) {
   return std::make_unique<Ceiling>(sync, shape);
+}
+std::unique_ptr<Subject> new_parallel_sync_ceiling(const CellShape& shape) {
+  return std::make_unique<ParallelSyncCeiling>(shape);
 }
 std::unique_ptr<Subject> new_strata(const sb::StrataWorkload& w) {
   return std::make_unique<Strata>(w);

@@ -36,6 +36,10 @@ class Subject {
 // write+fdatasync into a preallocated file (sync) or plain write() (not),
 // one thread, one commit's payload (entries x value_size) per operation.
 std::unique_ptr<Subject> new_ceiling(bool sync, const CellShape& shape);
+// shape.threads write+fdatasync loops at once, each on its own
+// preallocated file: how many flushes the disk completes when they overlap
+// (a reference for the many-writer rows, not a bound on one log).
+std::unique_ptr<Subject> new_parallel_sync_ceiling(const CellShape& shape);
 std::unique_ptr<Subject> new_strata(const strata_bench::StrataWorkload& w);
 // One WriteBatch per commit, WriteOptions.sync as given, default options.
 std::unique_ptr<Subject> new_rocksdb(bool sync, const CellShape& shape);
