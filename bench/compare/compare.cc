@@ -589,8 +589,15 @@ int run(int argc, char** argv) {
         row += " not run |";
         continue;
       }
-      row += " " + fmt_ratio(s.median) + " (" + fmt_spread(s, fmt_ratio) +
-             ") " + (s.median >= t.goal ? "**met**" : "not met") + " |";
+      // One more digit when two would round a miss up to the goal.
+      std::string median = fmt_ratio(s.median);
+      if (s.median < t.goal && median == fmt_ratio(t.goal)) {
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "%.3f", s.median);
+        median = buf;
+      }
+      row += " " + median + " (" + fmt_spread(s, fmt_ratio) + ") " +
+             (s.median >= t.goal ? "**met**" : "not met") + " |";
     }
     std::printf("%s\n", row.c_str());
   }
