@@ -1,7 +1,9 @@
 // Shared pieces of the benchmarks: where they write, and the raw ceilings
 // every figure is reported against, measured in the same run (a
 // write+fdatasync loop into a preallocated file, a plain write() per
-// record, a plain read of a log's segment files).
+// record, a plain read of a log's segment files). The two write loops live
+// in harness/raw_ceilings.h, which `strata-wal bench` and bench/compare use
+// too.
 
 #ifndef STRATA_DURABILITY_BENCH_BENCH_UTIL_H_
 #define STRATA_DURABILITY_BENCH_BENCH_UTIL_H_
@@ -16,6 +18,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "harness/raw_ceilings.h"
 
 namespace strata_bench {
 
@@ -34,34 +38,24 @@ inline std::string fresh_dir(const std::string& name) {
 }
 
 // The durable-append ceiling: pwrite `size` bytes then fdatasync, into a
-// file preallocated with real zeros so fdatasync has no metadata to write.
+// file preallocated with real zeros so fdatasync has no metadata to write
+// (the loop itself is harness/raw_ceilings.h, shared with the tool).
 inline void run_raw_write_fdatasync(benchmark::State& state, std::size_t size) {
   std::string dir = fresh_dir("raw-sync");
   std::filesystem::create_directories(dir);
-  std::string path = dir + "/file";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
-  constexpr std::size_t kFile = 64U << 20;
-  std::string zeros(1U << 20, '\0');
-  for (std::size_t off = 0; off < kFile; off += zeros.size()) {
-    if (::pwrite(fd, zeros.data(), zeros.size(), static_cast<off_t>(off)) < 0) {
-      state.SkipWithError("preallocation failed");
-      ::close(fd);
-      return;
-    }
+  RawSyncFile file;
+  std::string error;
+  if (!file.open(dir + "/file", size, RawSyncFile::kDefaultFileSize, &error)) {
+    state.SkipWithError(error.c_str());
+    std::filesystem::remove_all(dir);
+    return;
   }
-  ::fsync(fd);
-  std::string rec(size, 'r');
-  std::size_t off = 0;
   for (auto _ : state) {
-    if (off + size > kFile) off = 0;
-    if (::pwrite(fd, rec.data(), size, static_cast<off_t>(off)) < 0 ||
-        ::fdatasync(fd) != 0) {
-      state.SkipWithError("write or fdatasync failed");
+    if (!file.append(&error)) {
+      state.SkipWithError(error.c_str());
       break;
     }
-    off += size;
   }
-  ::close(fd);
   std::filesystem::remove_all(dir);
   state.SetLabel(std::to_string(size) + " B");
   state.SetItemsProcessed(state.iterations());
@@ -73,25 +67,24 @@ inline void run_raw_write_fdatasync(benchmark::State& state, std::size_t size) {
 inline void run_raw_write(benchmark::State& state, std::size_t size) {
   std::string dir = fresh_dir("raw-write");
   std::filesystem::create_directories(dir);
-  std::string path = dir + "/file";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::string rec(size, 'r');
-  std::size_t written = 0;
+  RawWriteFile file;
+  std::string error;
+  if (!file.open(dir + "/file", size, &error)) {
+    state.SkipWithError(error.c_str());
+    std::filesystem::remove_all(dir);
+    return;
+  }
   for (auto _ : state) {
-    if (::write(fd, rec.data(), size) < 0) {
-      state.SkipWithError("write failed");
+    if (!file.append(&error)) {
+      state.SkipWithError(error.c_str());
       break;
     }
-    written += size;
-    if (written > (256U << 20)) {
+    if (file.full()) {
       state.PauseTiming();
-      if (::ftruncate(fd, 0) != 0) state.SkipWithError("ftruncate failed");
-      ::lseek(fd, 0, SEEK_SET);
-      written = 0;
+      if (!file.rewind(&error)) state.SkipWithError(error.c_str());
       state.ResumeTiming();
     }
   }
-  ::close(fd);
   std::filesystem::remove_all(dir);
   state.SetLabel(std::to_string(size) + " B");
   state.SetItemsProcessed(state.iterations());

@@ -73,6 +73,23 @@ struct StatsArgs {
   bool quiet = false;
 };
 
+struct BenchArgs {
+  std::string dir;  // empty: a new directory under /var/tmp, removed after
+  std::string log = "mvcc";
+  std::string mode = "strict";
+  uint64_t interval_ms = 100;
+  uint64_t batch_size = 1000;
+  uint64_t threads = 1;
+  std::optional<uint64_t> txns;  // neither: --duration 2
+  std::optional<double> duration;
+  uint64_t entries = 1;
+  uint64_t value_size = 128;
+  uint64_t ceiling_ms = 1000;  // 0: no ceilings
+  uint64_t segment_size = 0;
+  bool keep = false;
+  bool json = false;
+};
+
 int run_demo(const DemoArgs& args);
 int run_write(const WriteArgs& args);
 int run_dump(const DumpArgs& args);
@@ -80,6 +97,7 @@ int run_verify(const VerifyArgs& args);
 int run_recover(const RecoverArgs& args);
 int run_repair(const RepairArgs& args);
 int run_stats(const StatsArgs& args);
+int run_bench(const BenchArgs& args);
 
 }  // namespace strata_wal
 

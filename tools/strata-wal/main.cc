@@ -177,6 +177,58 @@ int run(int argc, char** argv) {
   c_stats->add_flag("--json", stats.json, "one JSON object");
   c_stats->add_flag("--quiet,-q", stats.quiet, "no progress bar");
 
+  BenchArgs bench;
+  auto* c_bench = app.add_subcommand(
+      "bench",
+      "Measure commits/s, entries/s, MB/s and p50/p99/p999 commit latency "
+      "of one workload on a new log in DIR (missing or empty; default a new "
+      "directory under /var/tmp, removed afterwards), beside the raw "
+      "ceilings measured in the same run on the same file system: a "
+      "write+fdatasync loop into a preallocated file, and (unless strict) a "
+      "plain write() loop. Each ceiling operation writes one commit's "
+      "payload, so the ratios apply to every rate.");
+  c_bench->add_option("DIR", bench.dir, "where to write");
+  c_bench->add_option("--log", bench.log, "raw, mvcc (default) or txlog")
+      ->check(CLI::IsMember({"raw", "mvcc", "txlog"}));
+  c_bench
+      ->add_option("--mode", bench.mode,
+                   "durability mode: strict (default), batched or none")
+      ->check(CLI::IsMember({"strict", "batched", "none"}));
+  add_u64(c_bench, "--interval-ms", &bench.interval_ms,
+          "batched mode: sync interval in ms (default 100)");
+  add_u64(c_bench, "--batch-size", &bench.batch_size,
+          "batched mode: appends that start a sync (default 1000)");
+  add_u64(c_bench, "--threads", &bench.threads,
+          "writer threads sharing the log (default 1)");
+  auto* o_txns = c_bench->add_option_function<std::string>(
+      "--txns",
+      [&bench](const std::string& text) {
+        auto v = parse_u64(text);
+        if (!v) {
+          throw CLI::ValidationError(
+              "--txns", "'" + text + "' is not a decimal number 0..2^64-1");
+        }
+        bench.txns = *v;
+      },
+      "commits in total, across all threads (default: run for --duration)");
+  o_txns->type_name("N");
+  auto* o_duration = c_bench->add_option_function<double>(
+      "--duration", [&bench](const double& s) { bench.duration = s; },
+      "seconds to run (default 2) instead of a number of commits");
+  o_duration->type_name("SECONDS");
+  o_txns->excludes(o_duration);
+  add_u64(c_bench, "--entries", &bench.entries,
+          "entries (records, writes) per commit (default 1)");
+  add_u64(c_bench, "--value-size", &bench.value_size,
+          "bytes per entry's value (default 128)");
+  add_u64(c_bench, "--ceiling-ms", &bench.ceiling_ms,
+          "how long each ceiling loop runs (default 1000; 0: none)");
+  add_u64(c_bench, "--segment-size", &bench.segment_size,
+          "advanced: target segment size in bytes (default 64 MiB)");
+  c_bench->add_flag("--keep", bench.keep,
+                    "keep the log (DIR/log) for inspection");
+  c_bench->add_flag("--json", bench.json, "one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -204,6 +256,7 @@ int run(int argc, char** argv) {
   if (c_recover->parsed()) return run_recover(recover);
   if (c_repair->parsed()) return run_repair(repair);
   if (c_stats->parsed()) return run_stats(stats);
+  if (c_bench->parsed()) return run_bench(bench);
   print_error("", "no command given (see strata-wal --help)");
   return kExitUsage;
 }

@@ -1,0 +1,213 @@
+// Our three logs as benchmark subjects, one commit per operation, shared by
+// `strata-wal bench` and bench/compare so both run the same workload:
+//
+//   raw    the log core (LogWriter, LogKind::kRaw): one append of a batch
+//          of `entries` records of `value_size` bytes.
+//   mvcc   the MVCC WAL: append_transaction of BeginTxn, `entries` Writes
+//          of a `value_size`-byte string value under a 16-byte key, and
+//          CommitTxn, as one batch.
+//   txlog  the Transaction Log: commit_atomic of a Transaction of `entries`
+//          kv_puts (16-byte key, `value_size`-byte value), written with
+//          its commit marker as one batch.
+//
+// Building each commit's entries is part of the measured operation, as it
+// is for a user (and for RocksDB's WriteBatch in bench/compare).
+
+#ifndef STRATA_DURABILITY_BENCH_HARNESS_STRATA_LOGS_H_
+#define STRATA_DURABILITY_BENCH_HARNESS_STRATA_LOGS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "strata/durability/durability_mode.h"
+#include "strata/durability/log/log_writer.h"
+#include "strata/durability/mvcc/wal.h"
+#include "strata/durability/status.h"
+#include "strata/durability/txlog/transaction.h"
+#include "strata/durability/txlog/wal_writer.h"
+#include "strata/durability/uuid.h"
+#include "harness/driver.h"
+
+namespace strata_bench {
+
+enum class StrataLogKind { kRaw, kMvcc, kTxLog };
+
+inline std::optional<StrataLogKind> parse_strata_log_kind(
+    std::string_view name) {
+  if (name == "raw") return StrataLogKind::kRaw;
+  if (name == "mvcc") return StrataLogKind::kMvcc;
+  if (name == "txlog") return StrataLogKind::kTxLog;
+  return std::nullopt;
+}
+
+inline const char* strata_log_kind_name(StrataLogKind kind) {
+  switch (kind) {
+    case StrataLogKind::kRaw:
+      return "raw";
+    case StrataLogKind::kMvcc:
+      return "mvcc";
+    case StrataLogKind::kTxLog:
+      return "txlog";
+  }
+  return "?";
+}
+
+// A 16-byte key, distinct per (thread, seq, entry).
+inline std::string bench_key(unsigned thread, uint64_t seq, uint64_t entry) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%02u%010llu%04llu", thread % 100,
+                static_cast<unsigned long long>(seq % 10000000000ULL),
+                static_cast<unsigned long long>(entry % 10000));
+  return std::string(buf, 16);
+}
+
+// `size` bytes of varied printable text (not one repeated byte, so that no
+// layer gets an unfair gift from compression).
+inline std::string bench_value(std::size_t size, uint64_t seed) {
+  std::string v(size, '\0');
+  uint64_t x = seed * 0x9E3779B97F4A7C15ULL + 1;
+  for (std::size_t i = 0; i < size; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    v[i] = static_cast<char>('!' + x % 94);
+  }
+  return v;
+}
+
+struct StrataWorkload {
+  StrataLogKind kind = StrataLogKind::kRaw;
+  strata::durability::DurabilityMode mode =
+      strata::durability::DurabilityMode::strict();
+  uint64_t entries = 1;
+  std::size_t value_size = 128;
+  uint64_t segment_size = 0;  // 0: the library's default
+};
+
+// One open log of any kind; make_operation() gives each driver thread its
+// commit loop.
+class StrataLog {
+ public:
+  // Creates the log in `dir` (which must not hold a log of another kind).
+  static strata::durability::Result<std::unique_ptr<StrataLog>> open(
+      const std::string& dir, const StrataWorkload& w) {
+    namespace sd = strata::durability;
+    std::unique_ptr<StrataLog> log(new StrataLog(w));
+    if (w.kind == StrataLogKind::kRaw) {
+      sd::log::LogWriterOptions o;
+      o.mode = w.mode;
+      o.kind = sd::log::LogKind::kRaw;
+      if (w.segment_size > 0) o.segment_size = w.segment_size;
+      auto r = sd::log::LogWriter::open(dir, o);
+      if (!r.ok()) return r.status();
+      log->raw_ = std::move(r).value();
+    } else if (w.kind == StrataLogKind::kMvcc) {
+      sd::mvcc::WalOptions o;
+      o.mode = w.mode;
+      if (w.segment_size > 0) o.segment_size = w.segment_size;
+      auto r = sd::mvcc::WAL::open(dir, o);
+      if (!r.ok()) return r.status();
+      log->mvcc_ = std::move(r).value();
+    } else {
+      sd::txlog::WalWriterOptions o;
+      o.mode = w.mode;
+      if (w.segment_size > 0) o.segment_size = w.segment_size;
+      auto r = sd::txlog::WalWriter::open(dir, o);
+      if (!r.ok()) return r.status();
+      log->txlog_ = std::move(r).value();
+    }
+    return log;
+  }
+
+  // Thread `thread`'s operation: one commit per call.
+  Operation make_operation(unsigned thread) {
+    namespace sd = strata::durability;
+    const StrataWorkload w = workload_;
+    auto value =
+        std::make_shared<std::string>(bench_value(w.value_size, thread + 1));
+    if (raw_) {
+      auto records = std::make_shared<std::vector<std::string_view>>(
+          w.entries, std::string_view(*value));
+      sd::log::LogWriter* writer = raw_.get();
+      return [writer, value, records](uint64_t, std::string* error) {
+        auto r = writer->append(*records);
+        if (!r.ok()) *error = r.status().to_string();
+        return r.ok();
+      };
+    }
+    if (mvcc_) {
+      namespace mv = sd::mvcc;
+      mv::WAL* wal = mvcc_.get();
+      std::atomic<uint64_t>* next_txn = &next_txn_;
+      const sd::Uuid run = run_;
+      const mv::Namespace ns = mv::Namespace::for_run(run);
+      return [wal, next_txn, run, ns, value, w, thread](uint64_t seq,
+                                                        std::string* error) {
+        const uint64_t id = next_txn->fetch_add(1) + 1;
+        std::vector<mv::WALEntry> entries;
+        entries.reserve(w.entries + 2);
+        entries.emplace_back(mv::BeginTxn{id, run, 0});
+        for (uint64_t e = 0; e < w.entries; ++e) {
+          entries.emplace_back(
+              mv::Write{run, mv::Key::new_kv(ns, bench_key(thread, seq, e)),
+                        mv::Value::string(*value), id});
+        }
+        entries.emplace_back(mv::CommitTxn{id, run});
+        auto r = wal->append_transaction(entries);
+        if (!r.ok()) *error = r.status().to_string();
+        return r.ok();
+      };
+    }
+    namespace tx = sd::txlog;
+    tx::WalWriter* writer = txlog_.get();
+    const sd::Uuid run = run_;
+    return [writer, run, value, w, thread](uint64_t seq, std::string* error) {
+      auto t = tx::Transaction::for_run(run);
+      for (uint64_t e = 0; e < w.entries; ++e) {
+        t.kv_put(bench_key(thread, seq, e), *value);
+      }
+      auto r = writer->commit_atomic(t);
+      if (!r.ok()) *error = r.status().to_string();
+      return r.ok();
+    };
+  }
+
+  // Bytes the log has written so far, framing included.
+  uint64_t bytes_written() const {
+    if (raw_) return raw_->stats().bytes;
+    if (mvcc_) return mvcc_->stats().bytes;
+    return txlog_->log().stats().bytes;
+  }
+  strata::durability::log::LogWriterStats stats() const {
+    if (raw_) return raw_->stats();
+    if (mvcc_) return mvcc_->stats();
+    return txlog_->log().stats();
+  }
+
+  strata::durability::Status close() {
+    if (raw_) return raw_->close();
+    if (mvcc_) return mvcc_->close();
+    return txlog_->close();
+  }
+
+ private:
+  explicit StrataLog(const StrataWorkload& w)
+      : workload_(w), run_(strata::durability::Uuid::new_v7()) {}
+
+  StrataWorkload workload_;
+  strata::durability::Uuid run_;
+  std::atomic<uint64_t> next_txn_{0};
+  std::unique_ptr<strata::durability::log::LogWriter> raw_;
+  std::unique_ptr<strata::durability::mvcc::WAL> mvcc_;
+  std::unique_ptr<strata::durability::txlog::WalWriter> txlog_;
+};
+
+}  // namespace strata_bench
+
+#endif  // STRATA_DURABILITY_BENCH_HARNESS_STRATA_LOGS_H_
