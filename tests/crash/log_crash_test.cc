@@ -40,6 +40,10 @@ RC_GTEST_PROP(LogCrash, RecoveryIsAPrefixHoldingEveryDurableBatch, ()) {
   o.env = &env;
   o.mode = DurabilityMode::none();
   o.segment_size = *rc::gen::inRange<uint64_t>(200, 2000);
+  // The torn write below is the last append to a segment; a PROGRESS
+  // rewrite after it would be the last write instead (the crash matrix's
+  // traces keep the PROGRESS rewrites).
+  o.publish_progress = false;
   auto w = LogWriter::open("/db/log", o);
   RC_ASSERT(w.ok());
 
