@@ -1,7 +1,10 @@
 // Helpers built on the Env interface: path joining, atomic whole-file
-// replacement and whole-file reads.
+// replacement, whole-file reads, and the real-time Sleeper.
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <condition_variable>
 
 #include "strata/durability/env.h"
 #include "util/status_macros.h"
@@ -16,6 +19,40 @@ Status WritableFile::overwrite(uint64_t offset, std::string_view data) {
   }
   STRATA_RETURN_IF_ERROR(truncate(offset));
   return append(data);
+}
+
+namespace {
+
+// Sleeps on a condition variable for the time left until the deadline on
+// the Env's clock, which runs in real time.
+class RealTimeSleeper final : public Sleeper {
+ public:
+  explicit RealTimeSleeper(Env* env) : env_(env) {}
+
+  void sleep_until(std::unique_lock<std::mutex>& lock,
+                   uint64_t deadline_nanos) override {
+    if (deadline_nanos == kNoDeadline) {
+      cv_.wait(lock);
+      return;
+    }
+    const uint64_t now = env_->monotonic_nanos();
+    if (now >= deadline_nanos) return;
+    // Capped so the duration cannot overflow; waking early is allowed.
+    constexpr uint64_t kMaxWait = 3600ULL * 1000 * 1000 * 1000;
+    cv_.wait_for(lock, std::chrono::nanoseconds(
+                           std::min(deadline_nanos - now, kMaxWait)));
+  }
+  void wake() override { cv_.notify_all(); }
+
+ private:
+  Env* env_;
+  std::condition_variable cv_;
+};
+
+}  // namespace
+
+std::unique_ptr<Sleeper> Env::new_sleeper() {
+  return std::make_unique<RealTimeSleeper>(this);
 }
 
 std::string join_path(std::string_view dir, std::string_view name) {

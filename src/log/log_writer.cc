@@ -148,7 +148,6 @@ class LogWriter::Impl {
 
   mutable std::mutex mu_;
   std::condition_variable durable_cv_;
-  std::condition_variable syncer_cv_;
   std::deque<Waiter*> queue_;
   Status poisoned_;
   bool closed_ = true;
@@ -156,12 +155,13 @@ class LogWriter::Impl {
   Lsn end_lsn_ = 0;       // next LSN to assign (under mu_)
   Lsn written_lsn_ = 0;   // bytes below are in the OS (under mu_)
   uint64_t unsynced_appends_ = 0;
-  std::chrono::steady_clock::time_point oldest_unsynced_{};
+  uint64_t oldest_unsynced_nanos_ = 0;  // on env_->monotonic_nanos()
   std::atomic<Lsn> durable_lsn_{0};
   LogWriterStats stats_;
   // Segment numbers and first LSNs of the files in the log, oldest first.
   std::vector<std::pair<uint64_t, Lsn>> segments_;
   bool stop_syncer_ = false;
+  std::unique_ptr<Sleeper> syncer_sleeper_;  // Batched only, while open
   std::thread syncer_;
 
   // Owned by the leader.
@@ -230,6 +230,7 @@ Status LogWriter::Impl::open(OpenReport* report) {
   }
   closed_ = false;
   if (options_.mode.is_batched()) {
+    syncer_sleeper_ = env_->new_sleeper();
     syncer_ = std::thread([this] { syncer_loop(); });
   }
   return Status();
@@ -527,12 +528,9 @@ Result<AppendResult> LogWriter::Impl::append(
   if (s.ok()) {
     group_end = group.back()->result.end_lsn;
     if (need_sync) {
-      auto t0 = std::chrono::steady_clock::now();
+      const uint64_t t0 = env_->monotonic_nanos();
       s = seg_.file->sync();
-      sync_micros = static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(
-              std::chrono::steady_clock::now() - t0)
-              .count());
+      sync_micros = (env_->monotonic_nanos() - t0) / 1000;
       synced = s.ok();
     }
   }
@@ -559,12 +557,12 @@ Result<AppendResult> LogWriter::Impl::append(
       note_durable(group_end);
     } else if (options_.mode.is_batched()) {
       bool first = unsynced_appends_ == 0;
-      if (first) oldest_unsynced_ = std::chrono::steady_clock::now();
+      if (first) oldest_unsynced_nanos_ = env_->monotonic_nanos();
       unsynced_appends_ += group.size();
       // The syncer sleeps without a deadline while nothing is pending: wake
       // it to start the interval, and again once a batch is full.
       if (first || unsynced_appends_ >= options_.mode.batch_size()) {
-        syncer_cv_.notify_one();
+        syncer_sleeper_->wake();
       }
     }
   }
@@ -696,12 +694,9 @@ Status LogWriter::Impl::sync() {
   if (durable_lsn_.load() >= target) return Status();
   uint64_t appends = unsynced_appends_;
   l.unlock();
-  auto t0 = std::chrono::steady_clock::now();
+  const uint64_t t0 = env_->monotonic_nanos();
   Status s = file->sync();
-  auto micros = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - t0)
-          .count());
+  const uint64_t micros = (env_->monotonic_nanos() - t0) / 1000;
   l.lock();
   if (!s.ok()) {
     poison_locked(s.with_context("sync of " + dir_));
@@ -733,21 +728,19 @@ Status LogWriter::Impl::wait_durable(Lsn lsn) {
 }
 
 void LogWriter::Impl::syncer_loop() {
-  const auto interval = std::chrono::milliseconds(options_.mode.interval_ms());
+  // The deadlines are on the Env's clock, so a test's manual clock decides
+  // when the interval has passed.
+  const uint64_t interval_nanos = options_.mode.interval_ms() * 1000 * 1000;
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_syncer_) {
-    if (unsynced_appends_ == 0) {
-      syncer_cv_.wait(l);
+    if (unsynced_appends_ == 0 || !poisoned_.ok()) {
+      syncer_sleeper_->sleep_until(l, Sleeper::kNoDeadline);
       continue;
     }
-    auto deadline = oldest_unsynced_ + interval;
+    const uint64_t deadline = oldest_unsynced_nanos_ + interval_nanos;
     if (unsynced_appends_ < options_.mode.batch_size() &&
-        std::chrono::steady_clock::now() < deadline) {
-      syncer_cv_.wait_until(l, deadline);
-      continue;
-    }
-    if (!poisoned_.ok()) {
-      syncer_cv_.wait(l);
+        env_->monotonic_nanos() < deadline) {
+      syncer_sleeper_->sleep_until(l, deadline);
       continue;
     }
     l.unlock();
@@ -806,9 +799,12 @@ Status LogWriter::Impl::close() {
     l.lock();
   }
   stop_syncer_ = true;
-  syncer_cv_.notify_all();
+  if (syncer_sleeper_) syncer_sleeper_->wake();
   l.unlock();
   if (syncer_.joinable()) syncer_.join();
+  // A manual clock waits for every live sleeper to go back to sleep; this
+  // one's thread is gone.
+  syncer_sleeper_.reset();
   Status s;
   if (!options_.mode.is_none()) s = sync();
   l.lock();

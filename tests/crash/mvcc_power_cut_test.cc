@@ -22,10 +22,21 @@
 #include "strata/durability/mvcc/wal.h"
 #include "strata/durability/testing/fault_injection_env.h"
 #include "support/mvcc_test_util.h"
+#include "support/power_cut_util.h"
 
 namespace strata::durability::mvcc {
 namespace {
 
+using crashtest::commits_below;
+using crashtest::gen_txn;
+using crashtest::is_prefix;
+using crashtest::mode_of;
+using crashtest::ModeChoice;
+using crashtest::OpSpec;
+using crashtest::PowerCut;
+using crashtest::recovery_of;
+using crashtest::TxnSpec;
+using crashtest::TxnStyle;
 using durability::testing::CrashStateOptions;
 using durability::testing::EnvOp;
 using durability::testing::FaultInjectionEnv;
@@ -104,14 +115,7 @@ class RecordingHandler : public ReplayHandler {
   }
 };
 
-// One data entry, described by small numbers so rapidcheck can shrink it.
-struct EntrySpec {
-  int kind = 0;  // 0..7
-  int key = 0;   // 0..5
-  int size = 0;  // payload bytes
-};
-
-WALEntry make_entry(const EntrySpec& s, const RunId& run, uint64_t version) {
+WALEntry make_entry(const OpSpec& s, const RunId& run, uint64_t version) {
   const Namespace ns = Namespace::for_run(run);
   const std::string key = "k" + std::to_string(s.key);
   const std::string doc = "doc" + std::to_string(s.key % 3);
@@ -151,55 +155,13 @@ WALEntry make_entry(const EntrySpec& s, const RunId& run, uint64_t version) {
   }
 }
 
-// How a generated transaction is written.
-enum class TxnStyle : int {
-  kAtomic = 0,        // append_transaction: one batch
-  kEntryByEntry = 1,  // append() of BeginTxn, each entry, CommitTxn
-  kAborted = 2,       // append() of BeginTxn, each entry, AbortTxn
-};
-
-struct TxnSpec {
-  int style = 0;
-  int run = 0;
-  std::vector<EntrySpec> entries;
-  bool sync_after = false;
-  bool marker_after = false;  // a checkpoint / snapshot marker after it  //
-                              // None/Batched: call sync() after it
-};
-
-rc::Gen<EntrySpec> gen_entry() {
-  return rc::gen::build<EntrySpec>(
-      rc::gen::set(&EntrySpec::kind, rc::gen::inRange(0, 8)),
-      rc::gen::set(&EntrySpec::key, rc::gen::inRange(0, 6)),
-      rc::gen::set(&EntrySpec::size, rc::gen::weightedOneOf<int>(
-                                         {{4, rc::gen::inRange(0, 64)},
-                                          {1, rc::gen::inRange(64, 900)}})));
-}
-
-rc::Gen<TxnSpec> gen_txn() {
-  return rc::gen::build<TxnSpec>(
-      rc::gen::set(&TxnSpec::style,
-                   rc::gen::weightedOneOf<int>({{5, rc::gen::just(0)},
-                                                {2, rc::gen::just(1)},
-                                                {1, rc::gen::just(2)}})),
-      rc::gen::set(&TxnSpec::run, rc::gen::inRange(1, 3)),
-      rc::gen::set(
-          &TxnSpec::entries,
-          rc::gen::resize(
-              8, rc::gen::container<std::vector<EntrySpec>>(gen_entry()))),
-      rc::gen::set(&TxnSpec::sync_after, rc::gen::arbitrary<bool>()),
-      rc::gen::set(&TxnSpec::marker_after,
-                   rc::gen::weightedOneOf<bool>(
-                       {{5, rc::gen::just(false)}, {1, rc::gen::just(true)}})));
-}
-
 // Builds BeginTxn, data entries, and CommitTxn (or AbortTxn).
 std::vector<WALEntry> build_txn(const TxnSpec& spec, uint64_t txn_id,
                                 uint64_t* version) {
   const RunId run = test_run(static_cast<uint8_t>(spec.run));
   std::vector<WALEntry> out;
   out.push_back(BeginTxn{txn_id, run, 5000 + txn_id});
-  for (const EntrySpec& e : spec.entries) {
+  for (const OpSpec& e : spec.ops) {
     out.push_back(make_entry(e, run, ++*version));
   }
   if (static_cast<TxnStyle>(spec.style) == TxnStyle::kAborted) {
@@ -241,37 +203,10 @@ std::string reference_dump(const std::vector<Txn>& txns, std::size_t n) {
   return store.dump();
 }
 
-// Whether `got` is exactly the first got.size() transactions of `written`.
-bool is_prefix(const std::vector<Txn>& got, const std::vector<Txn>& written) {
-  if (got.size() > written.size()) return false;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    if (!(got[i] == written[i])) return false;
-  }
-  return true;
-}
-
-enum class ModeChoice : int { kStrict = 0, kBatched = 1, kNone = 2 };
-
-DurabilityMode mode_of(ModeChoice m) {
-  switch (m) {
-    case ModeChoice::kStrict:
-      return DurabilityMode::strict();
-    case ModeChoice::kBatched:
-      // The syncer never fires on its own during the test, so what is
-      // durable is decided by the explicit sync() calls.
-      return DurabilityMode::batched(3600 * 1000, 1U << 30);
-    case ModeChoice::kNone:
-      break;
-  }
-  return DurabilityMode::none();
-}
-
 // The power-cut property, for logs written in `choice` mode.
 void check_power_cut_property(ModeChoice choice) {
   const bool strict = choice == ModeChoice::kStrict;
-  const log::RecoveryMode recovery =
-      strict ? log::RecoveryMode::kTolerateCorruptedTail
-             : log::RecoveryMode::kPointInTime;
+  const log::RecoveryMode recovery = recovery_of(choice);
 
   auto base = new_mem_env();
   RC_ASSERT(base->create_dir("/db").ok());
@@ -285,64 +220,21 @@ void check_power_cut_property(ModeChoice choice) {
   if (!wal.ok()) RC_LOG() << "wal: " << wal.status().to_string() << "\n";
   RC_ASSERT(wal.ok());
 
-  const auto specs =
-      *rc::gen::resize(14, rc::gen::container<std::vector<TxnSpec>>(gen_txn()));
+  const auto specs = *rc::gen::resize(
+      14, rc::gen::container<std::vector<TxnSpec>>(gen_txn(1, true)));
   // The crash point: how many transactions are written, and how many
   // entries of the next one (single appends, never committed).
   const auto n_written = *rc::gen::inRange<std::size_t>(0, specs.size() + 1);
   const auto partial_entries = *rc::gen::inRange<std::size_t>(0, 4);
-  // An optional injected error: 0 none, 1 EIO on append, 2 ENOSPC on append
-  // (with part of the data written), 3 EIO on sync, 4 to 6 a failed
-  // rotation step (ENOSPC on create, EIO on rename or directory sync).
-  const int fault = *rc::gen::weightedOneOf<int>(
-      {{3, rc::gen::just(0)}, {2, rc::gen::inRange(1, 7)}});
-  const auto fault_nth = *rc::gen::inRange<uint64_t>(1, 25);
-  if (fault == 1) env.inject_error(FaultOp::kAppend, fault_nth, EIO);
-  const auto fault_partial = *rc::gen::inRange<std::size_t>(0, 40);
-  if (fault == 2) {
-    env.inject_error(FaultOp::kAppend, fault_nth, ENOSPC, fault_partial);
-  }
-  if (fault == 3) env.inject_error(FaultOp::kSync, fault_nth, EIO);
-  // Failures of a segment rotation's steps (small nth: rotations are few).
-  if (fault == 4) env.inject_error(FaultOp::kCreate, fault_nth % 4 + 1, ENOSPC);
-  if (fault == 5) env.inject_error(FaultOp::kRename, fault_nth % 4 + 1, EIO);
-  if (fault == 6) env.inject_error(FaultOp::kSyncDir, fault_nth % 4 + 1, EIO);
+  PowerCut power(&env, [&] { return (*wal)->stats().bytes; });
 
   std::vector<Txn> committed;         // attempted commits, in commit order
   std::size_t durable = 0;            // of which acknowledged durable
   std::vector<log::Lsn> commit_lsns;  // of the acknowledged ones
-  bool failed = false;
-  bool last_call_tearable = false;
-  uint64_t last_call_bytes = 0;
   uint64_t version = 0;
+  auto call = [&](auto&& fn) { return power.call(fn); };
 
-  // Runs one WAL call, noting whether its last file append is unsynced
-  // (then a power cut may tear it) and whether it failed.
-  auto call = [&](auto&& fn) -> bool {
-    const uint64_t a0 = env.op_count(FaultOp::kAppend);
-    const uint64_t s0 = env.op_count(FaultOp::kSync);
-    const uint64_t b0 = (*wal)->stats().bytes;
-    const bool ok = fn();
-    const uint64_t a1 = env.op_count(FaultOp::kAppend);
-    const uint64_t s1 = env.op_count(FaultOp::kSync);
-    // No successful sync after the append: either none at all, or the one
-    // sync of the call is the injected failure (nothing syncs after it).
-    const bool no_good_sync =
-        s1 == s0 || (!ok && fault == 3 && s1 == s0 + 1 && s1 >= fault_nth);
-    // A failed append that wrote nothing is not the env's last append.
-    const bool wrote_nothing =
-        !ok && (fault == 1 || (fault == 2 && fault_partial == 0) || fault >= 4);
-    if (a1 > a0) {
-      last_call_tearable = no_good_sync && !wrote_nothing;
-      last_call_bytes = (*wal)->stats().bytes - b0;
-    } else if (s1 > s0) {
-      last_call_tearable = false;
-    }
-    if (!ok) failed = true;
-    return ok;
-  };
-
-  for (std::size_t i = 0; i < n_written && !failed; ++i) {
+  for (std::size_t i = 0; i < n_written && !power.failed(); ++i) {
     const TxnSpec& spec = specs[i];
     const uint64_t txn_id = i + 1;
     const std::vector<WALEntry> entries = build_txn(spec, txn_id, &version);
@@ -383,7 +275,7 @@ void check_power_cut_property(ModeChoice choice) {
       durable = committed.size();
     }
   }
-  if (!failed && n_written < specs.size() && partial_entries > 0) {
+  if (!power.failed() && n_written < specs.size() && partial_entries > 0) {
     // A transaction cut short by the crash: never committed.
     const std::vector<WALEntry> entries =
         build_txn(specs[n_written], n_written + 1, &version);
@@ -394,34 +286,9 @@ void check_power_cut_property(ModeChoice choice) {
   }
 
   // What the writer reports durable must survive too.
-  {
-    const log::Lsn durable_lsn = (*wal)->durable_lsn();
-    std::size_t n = 0;
-    while (n < commit_lsns.size() && commit_lsns[n] < durable_lsn) ++n;
-    durable = std::max(durable, n);
-  }
-
-  // Tear the last write if it was never synced, then cut the power.
-  if (last_call_tearable && *rc::gen::arbitrary<bool>()) {
-    const auto mode =
-        *rc::gen::element(TearMode::kCut, TearMode::kZeros, TearMode::kGarbage);
-    const auto keep = *rc::gen::inRange<std::size_t>(
-        0, static_cast<std::size_t>(std::max<uint64_t>(1, last_call_bytes)));
-    RC_LOG() << "tear " << static_cast<int>(mode) << " keep " << keep << " of "
-             << last_call_bytes << "\n";
-    Status s = env.tear_last_write(mode, keep);
-    if (s.is_invalid_argument()) s = env.tear_last_write(mode, 0);
-    RC_ASSERT(s.ok());
-  }
-  env.clear_errors();
-  // Mostly a full power cut; sometimes the disk kept unsynced directory
-  // changes or unsynced data (as after a process crash).
-  PowerCutOptions cut;
-  cut.drop_unsynced_data = *rc::gen::weightedOneOf<bool>(
-      {{4, rc::gen::just(true)}, {1, rc::gen::just(false)}});
-  cut.drop_unsynced_dir_ops = *rc::gen::weightedOneOf<bool>(
-      {{4, rc::gen::just(true)}, {1, rc::gen::just(false)}});
-  RC_ASSERT(env.simulate_power_cut(cut).ok());
+  durable =
+      std::max(durable, commits_below(commit_lsns, (*wal)->durable_lsn()));
+  power.cut();
   wal->reset();
 
   auto got = replay_txns(&env, recovery);
@@ -455,7 +322,7 @@ void check_power_cut_property(ModeChoice choice) {
   for (uint64_t id = 1000; id < 1002; ++id) {
     TxnSpec spec;
     spec.run = 1;
-    spec.entries = {EntrySpec{0, 1, 30}, EntrySpec{3, 2, 10}};
+    spec.ops = {OpSpec{0, 1, 30}, OpSpec{3, 2, 10}};
     const auto entries = build_txn(spec, id, &version);
     RC_ASSERT((*wal2)->append_transaction(entries).ok());
     expect.push_back(as_txn(entries));
@@ -506,8 +373,7 @@ class MvccPowerCutScenario : public ::testing::Test {
   std::vector<WALEntry> txn(uint64_t id, int n, int size = 40) {
     TxnSpec spec;
     spec.run = 1;
-    for (int i = 0; i < n; ++i)
-      spec.entries.push_back(EntrySpec{0, i % 6, size});
+    for (int i = 0; i < n; ++i) spec.ops.push_back(OpSpec{0, i % 6, size});
     return build_txn(spec, id, &version_);
   }
 
@@ -533,12 +399,8 @@ TEST_F(MvccPowerCutScenario, TornTransactionBatchIsRecoveredWholeOrNotAtAll) {
   const auto batch_bytes =
       static_cast<std::size_t>(wal->stats().bytes - bytes0);
   env_->stop_recording();
-  std::vector<EnvOp> trace = env_->trace();
-  // The writer may rewrite its PROGRESS file after the append; the crash
-  // states below end with the append itself.
-  while (!trace.empty() && (trace.back().type != EnvOp::Type::kAppend ||
-                            trace.back().path.ends_with("/PROGRESS")))
-    trace.pop_back();
+  const std::vector<EnvOp> trace =
+      crashtest::through_last_segment_append(env_->trace());
   ASSERT_FALSE(trace.empty());
   ASSERT_EQ(trace.back().data.size(), batch_bytes);
 

@@ -24,10 +24,21 @@
 #include "strata/durability/txlog/recovery.h"
 #include "strata/durability/txlog/transaction.h"
 #include "strata/durability/txlog/wal_writer.h"
+#include "support/power_cut_util.h"
 
 namespace strata::durability::txlog {
 namespace {
 
+using crashtest::commits_below;
+using crashtest::gen_txn;
+using crashtest::is_prefix;
+using crashtest::mode_of;
+using crashtest::ModeChoice;
+using crashtest::OpSpec;
+using crashtest::PowerCut;
+using crashtest::recovery_of;
+using crashtest::TxnSpec;
+using crashtest::TxnStyle;
 using durability::testing::CrashStateOptions;
 using durability::testing::EnvOp;
 using durability::testing::FaultInjectionEnv;
@@ -57,13 +68,6 @@ RunId run_of(int n) {
   b[15] = static_cast<uint8_t>(n);
   return Uuid(b);
 }
-
-// One operation, described by small numbers so rapidcheck can shrink it.
-struct OpSpec {
-  int kind = 0;  // 0..7
-  int key = 0;
-  int size = 0;
-};
 
 void add_op(Transaction& tx, const OpSpec& s) {
   const std::string key = "k" + std::to_string(s.key);
@@ -97,47 +101,6 @@ void add_op(Transaction& tx, const OpSpec& s) {
   }
 }
 
-enum class TxnStyle : int {
-  kAtomic = 0,        // commit_atomic: one batch
-  kEntryByEntry = 1,  // write_tx_entry per entry, commit_transaction
-  kAborted = 2,       // write_tx_entry per entry, abort_transaction
-};
-
-struct TxnSpec {
-  int style = 0;
-  int run = 0;  // 0: no run
-  std::vector<OpSpec> ops;
-  bool sync_after = false;
-  bool marker_after = false;  // a checkpoint / snapshot marker after it
-};
-
-rc::Gen<OpSpec> gen_op() {
-  return rc::gen::build<OpSpec>(
-      rc::gen::set(&OpSpec::kind, rc::gen::inRange(0, 8)),
-      rc::gen::set(&OpSpec::key, rc::gen::inRange(0, 6)),
-      rc::gen::set(&OpSpec::size, rc::gen::weightedOneOf<int>(
-                                      {{4, rc::gen::inRange(0, 64)},
-                                       {1, rc::gen::inRange(64, 900)}})));
-}
-
-rc::Gen<TxnSpec> gen_txn() {
-  return rc::gen::build<TxnSpec>(
-      rc::gen::set(&TxnSpec::style,
-                   rc::gen::weightedOneOf<int>({{5, rc::gen::just(0)},
-                                                {2, rc::gen::just(1)},
-                                                {1, rc::gen::just(2)}})),
-      rc::gen::set(&TxnSpec::run, rc::gen::inRange(0, 3)),
-      rc::gen::set(
-          &TxnSpec::ops,
-          rc::gen::resize(
-              8, rc::gen::nonEmpty(
-                     rc::gen::container<std::vector<OpSpec>>(gen_op())))),
-      rc::gen::set(&TxnSpec::sync_after, rc::gen::arbitrary<bool>()),
-      rc::gen::set(&TxnSpec::marker_after,
-                   rc::gen::weightedOneOf<bool>(
-                       {{5, rc::gen::just(false)}, {1, rc::gen::just(true)}})));
-}
-
 Transaction build(const TxnSpec& spec) {
   Transaction tx = spec.run == 0 ? Transaction::create()
                                  : Transaction::for_run(run_of(spec.run));
@@ -160,11 +123,6 @@ std::vector<Txn> txns_of(const ReplayOutput& out) {
   std::vector<Txn> v;
   for (const auto& t : out.transactions) v.push_back(Txn{t.tx_id, t.entries});
   return v;
-}
-
-bool is_prefix(const std::vector<Txn>& got, const std::vector<Txn>& written) {
-  return got.size() <= written.size() &&
-         std::equal(got.begin(), got.end(), written.begin());
 }
 
 // Writes a transaction entry by entry (committing or aborting it unless
@@ -192,26 +150,9 @@ bool write_entry_by_entry(WalWriter& w, const Transaction& tx, bool commit,
   });
 }
 
-enum class ModeChoice : int { kStrict = 0, kBatched = 1, kNone = 2 };
-
-DurabilityMode mode_of(ModeChoice m) {
-  switch (m) {
-    case ModeChoice::kStrict:
-      return DurabilityMode::strict();
-    case ModeChoice::kBatched:
-      // The syncer never fires on its own during the test.
-      return DurabilityMode::batched(3600 * 1000, 1U << 30);
-    case ModeChoice::kNone:
-      break;
-  }
-  return DurabilityMode::none();
-}
-
 void check_power_cut_property(ModeChoice choice) {
   const bool strict = choice == ModeChoice::kStrict;
-  const log::RecoveryMode recovery =
-      strict ? log::RecoveryMode::kTolerateCorruptedTail
-             : log::RecoveryMode::kPointInTime;
+  const log::RecoveryMode recovery = recovery_of(choice);
 
   auto base = new_mem_env();
   RC_ASSERT(base->create_dir("/db").ok());
@@ -225,56 +166,18 @@ void check_power_cut_property(ModeChoice choice) {
   if (!w.ok()) RC_LOG() << "w: " << w.status().to_string() << "\n";
   RC_ASSERT(w.ok());
 
-  const auto specs =
-      *rc::gen::resize(14, rc::gen::container<std::vector<TxnSpec>>(gen_txn()));
+  const auto specs = *rc::gen::resize(
+      14, rc::gen::container<std::vector<TxnSpec>>(gen_txn(0, false)));
   const auto n_written = *rc::gen::inRange<std::size_t>(0, specs.size() + 1);
   const auto partial_entries = *rc::gen::inRange<std::size_t>(0, 4);
-  // 0 none, 1 EIO on append, 2 ENOSPC on append (part written), 3 EIO on
-  // sync, 4 to 6 a failed rotation step (ENOSPC on create, EIO on rename
-  // or directory sync).
-  const int fault = *rc::gen::weightedOneOf<int>(
-      {{3, rc::gen::just(0)}, {2, rc::gen::inRange(1, 7)}});
-  const auto fault_nth = *rc::gen::inRange<uint64_t>(1, 25);
-  if (fault == 1) env.inject_error(FaultOp::kAppend, fault_nth, EIO);
-  const auto fault_partial = *rc::gen::inRange<std::size_t>(0, 40);
-  if (fault == 2) {
-    env.inject_error(FaultOp::kAppend, fault_nth, ENOSPC, fault_partial);
-  }
-  if (fault == 3) env.inject_error(FaultOp::kSync, fault_nth, EIO);
-  // Failures of a segment rotation's steps (small nth: rotations are few).
-  if (fault == 4) env.inject_error(FaultOp::kCreate, fault_nth % 4 + 1, ENOSPC);
-  if (fault == 5) env.inject_error(FaultOp::kRename, fault_nth % 4 + 1, EIO);
-  if (fault == 6) env.inject_error(FaultOp::kSyncDir, fault_nth % 4 + 1, EIO);
+  PowerCut power(&env, [&] { return (*w)->log().stats().bytes; });
 
   std::vector<Txn> committed;
   std::size_t durable = 0;
   std::vector<log::Lsn> commit_lsns;  // of the acknowledged commits
-  bool failed = false;
-  bool last_call_tearable = false;
-  uint64_t last_call_bytes = 0;
-  auto call = [&](auto&& fn) -> bool {
-    const uint64_t a0 = env.op_count(FaultOp::kAppend);
-    const uint64_t s0 = env.op_count(FaultOp::kSync);
-    const uint64_t b0 = (*w)->log().stats().bytes;
-    const bool ok = fn();
-    const uint64_t a1 = env.op_count(FaultOp::kAppend);
-    const uint64_t s1 = env.op_count(FaultOp::kSync);
-    const bool no_good_sync =
-        s1 == s0 || (!ok && fault == 3 && s1 == s0 + 1 && s1 >= fault_nth);
-    // A failed append that wrote nothing is not the env's last append.
-    const bool wrote_nothing =
-        !ok && (fault == 1 || (fault == 2 && fault_partial == 0) || fault >= 4);
-    if (a1 > a0) {
-      last_call_tearable = no_good_sync && !wrote_nothing;
-      last_call_bytes = (*w)->log().stats().bytes - b0;
-    } else if (s1 > s0) {
-      last_call_tearable = false;
-    }
-    if (!ok) failed = true;
-    return ok;
-  };
+  auto call = [&](auto&& fn) { return power.call(fn); };
 
-  for (std::size_t i = 0; i < n_written && !failed; ++i) {
+  for (std::size_t i = 0; i < n_written && !power.failed(); ++i) {
     const TxnSpec& spec = specs[i];
     const Transaction tx = build(spec);
     const auto style = static_cast<TxnStyle>(spec.style);
@@ -309,40 +212,16 @@ void check_power_cut_property(ModeChoice choice) {
       durable = committed.size();
     }
   }
-  if (!failed && n_written < specs.size() && partial_entries > 0) {
+  if (!power.failed() && n_written < specs.size() && partial_entries > 0) {
     // Entries of a transaction the crash cut short: never committed.
     write_entry_by_entry(**w, build(specs[n_written]), true, false,
                          partial_entries, call);
   }
 
   // What the writer reports durable must survive too.
-  {
-    const log::Lsn durable_lsn = (*w)->log().durable_lsn();
-    std::size_t n = 0;
-    while (n < commit_lsns.size() && commit_lsns[n] < durable_lsn) ++n;
-    durable = std::max(durable, n);
-  }
-
-  if (last_call_tearable && *rc::gen::arbitrary<bool>()) {
-    const auto mode =
-        *rc::gen::element(TearMode::kCut, TearMode::kZeros, TearMode::kGarbage);
-    const auto keep = *rc::gen::inRange<std::size_t>(
-        0, static_cast<std::size_t>(std::max<uint64_t>(1, last_call_bytes)));
-    RC_LOG() << "tear " << static_cast<int>(mode) << " keep " << keep << " of "
-             << last_call_bytes << "\n";
-    Status s = env.tear_last_write(mode, keep);
-    if (s.is_invalid_argument()) s = env.tear_last_write(mode, 0);
-    RC_ASSERT(s.ok());
-  }
-  env.clear_errors();
-  // Mostly a full power cut; sometimes the disk kept unsynced directory
-  // changes or unsynced data (as after a process crash).
-  PowerCutOptions cut;
-  cut.drop_unsynced_data = *rc::gen::weightedOneOf<bool>(
-      {{4, rc::gen::just(true)}, {1, rc::gen::just(false)}});
-  cut.drop_unsynced_dir_ops = *rc::gen::weightedOneOf<bool>(
-      {{4, rc::gen::just(true)}, {1, rc::gen::just(false)}});
-  RC_ASSERT(env.simulate_power_cut(cut).ok());
+  durable =
+      std::max(durable, commits_below(commit_lsns, (*w)->log().durable_lsn()));
+  power.cut();
   w->reset();
 
   auto out = recover(&env, recovery);
@@ -441,12 +320,8 @@ TEST_F(TxlogPowerCutScenario, TornCommitAtomicBatchIsRecoveredWholeOrNotAtAll) {
   const auto batch_bytes =
       static_cast<std::size_t>(w->log().stats().bytes - bytes0);
   env_->stop_recording();
-  std::vector<EnvOp> trace = env_->trace();
-  // The writer may rewrite its PROGRESS file after the append; the crash
-  // states below end with the append itself.
-  while (!trace.empty() && (trace.back().type != EnvOp::Type::kAppend ||
-                            trace.back().path.ends_with("/PROGRESS")))
-    trace.pop_back();
+  const std::vector<EnvOp> trace =
+      crashtest::through_last_segment_append(env_->trace());
   ASSERT_FALSE(trace.empty());
   ASSERT_EQ(trace.back().data.size(), batch_bytes);
 

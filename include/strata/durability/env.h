@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -89,6 +91,31 @@ class FileLock {
   virtual const std::string& path() const = 0;
 };
 
+// Where a background thread sleeps until it is woken or a deadline on its
+// Env's monotonic clock passes: the timer of the Batched syncer. Timers
+// sleep through their Env rather than on std::chrono directly, so that an
+// Env whose clock is not real time (testing::ManualClockEnv) also decides
+// when they fire.
+class Sleeper {
+ public:
+  static constexpr uint64_t kNoDeadline = std::numeric_limits<uint64_t>::max();
+
+  Sleeper() = default;
+  Sleeper(const Sleeper&) = delete;
+  Sleeper& operator=(const Sleeper&) = delete;
+  virtual ~Sleeper() = default;
+
+  // Releases `lock`, sleeps until wake() or until monotonic_nanos() of the
+  // Env reaches `deadline_nanos` (never, for kNoDeadline), and takes `lock`
+  // again. It may return early, like a condition variable: the caller
+  // checks its state again.
+  virtual void sleep_until(std::unique_lock<std::mutex>& lock,
+                           uint64_t deadline_nanos) = 0;
+  // Wakes the thread in sleep_until(). Call it holding the mutex that
+  // thread passes to sleep_until(), after changing what it checks.
+  virtual void wake() = 0;
+};
+
 class Env {
  public:
   Env() = default;
@@ -134,8 +161,13 @@ class Env {
 
   // Wall-clock time in microseconds since the Unix epoch.
   virtual uint64_t now_micros() = 0;
-  // A monotonic clock in nanoseconds, for measuring durations.
+  // A monotonic clock in nanoseconds, for measuring durations and for the
+  // deadlines of timers.
   virtual uint64_t monotonic_nanos() = 0;
+  // A Sleeper for one background thread's timer, on monotonic_nanos(). The
+  // default one waits in real time, for an Env whose monotonic clock is
+  // real time (steady_clock or another that runs at its pace).
+  virtual std::unique_ptr<Sleeper> new_sleeper();
 };
 
 // A private in-memory file system: files and directories live only in this
@@ -192,6 +224,9 @@ class EnvWrapper : public Env {
   }
   uint64_t now_micros() override { return target_->now_micros(); }
   uint64_t monotonic_nanos() override { return target_->monotonic_nanos(); }
+  std::unique_ptr<Sleeper> new_sleeper() override {
+    return target_->new_sleeper();
+  }
 
  private:
   Env* target_;
