@@ -337,7 +337,14 @@ class EntryReader {
                       std::to_string(rest_.size()) + " bytes left)",
                   at);
     }
-    out->assign(rest_.data(), static_cast<std::size_t>(n));
+    if (out->size() == n) {
+      // Decoding into a reused entry: the same length as last time is the
+      // common case (namespaces, fixed-size values); skip assign()'s
+      // general path.
+      if (n != 0) std::memcpy(out->data(), rest_.data(), n);
+    } else {
+      out->assign(rest_.data(), static_cast<std::size_t>(n));
+    }
     rest_.remove_prefix(static_cast<std::size_t>(n));
     return Status::ok_status();
   }
