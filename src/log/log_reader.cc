@@ -1,17 +1,25 @@
 // LogReader: walks the segments of a log, validates every record, returns
 // whole batches, and classifies each problem (docs/format.md, section 5).
+// A segment is read in chunks of kReadChunk bytes (see Impl::ensure).
 
 #include "strata/durability/log/log_reader.h"
 
 #include <algorithm>
+#include <cstring>
+#include <span>
 #include <utility>
 
 #include "log/log_reader_impl.h"
+#include "util/coding.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::log {
 
 namespace {
+
+// Large enough that a read() costs little per byte, small enough that the
+// bytes are still in the CPU's cache when the records are checked.
+constexpr std::size_t kReadChunk = 512 << 10;
 
 Result<std::string> read_prefix(Env* env, const std::string& path,
                                 std::size_t n, uint64_t* file_size) {
@@ -240,11 +248,17 @@ void LogReader::Impl::stop_at(std::size_t index, uint64_t offset) {
 Result<bool> LogReader::Impl::next(LogRecord* record) {
   while (true) {
     if (pending_pos_ < pending_.size()) {
-      *record = pending_[pending_pos_++];
+      *record = pending_[pending_pos_];
+      const uint64_t at = pending_payload_at_[pending_pos_];
+      record->payload = std::string_view(buf_.data() + (at - win_begin_),
+                                         record->payload.size());
+      ++pending_pos_;
       return true;
     }
     pending_.clear();
+    pending_payload_at_.clear();
     pending_pos_ = 0;
+    if (!read_error_.ok()) return read_error_;
     if (done_) {
       if (!error_.ok()) return error_;
       return false;
@@ -331,20 +345,73 @@ Status LogReader::Impl::enter_segment() {
     return Status();
   }
   entered_any_ = true;
-  STRATA_ASSIGN_OR_RETURN(auto file, env_->new_random_access_file(e.path));
-  STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
-  data_.resize(static_cast<std::size_t>(size));
-  STRATA_ASSIGN_OR_RETURN(std::size_t got, file->read(0, data_));
-  data_.resize(got);
-  e.file_size = got;
-  infos_[idx_].file_size = got;
-  bytes_read_ += got;
+  STRATA_ASSIGN_OR_RETURN(file_, env_->new_random_access_file(e.path));
+  STRATA_ASSIGN_OR_RETURN(uint64_t size, file_->size());
+  // The header was read and checked by open(); the records follow it.
+  seg_end_ = std::max<uint64_t>(size, kSegmentHeaderSize);
+  win_begin_ = kSegmentHeaderSize;
+  win_end_ = kSegmentHeaderSize;
+  e.file_size = seg_end_;
+  infos_[idx_].file_size = seg_end_;
   seed_ = segment_seed(e.header.log_id, e.header.number, e.header.salt);
   pos_ = kSegmentHeaderSize;
   loaded_ = true;
   end_lsn_ = std::max(end_lsn_, e.header.first_lsn);
   stop_at(idx_, pos_);
   return Status();
+}
+
+bool LogReader::Impl::ensure(uint64_t keep_from, uint64_t need_end) {
+  need_end = std::min(need_end, seg_end_);
+  if (need_end <= win_end_) return true;
+  if (keep_from >= win_end_) {
+    win_begin_ = keep_from;
+    win_end_ = keep_from;
+  } else if (keep_from > win_begin_) {
+    std::memmove(buf_.data(), buf_.data() + (keep_from - win_begin_),
+                 static_cast<std::size_t>(win_end_ - keep_from));
+    win_begin_ = keep_from;
+  }
+  const uint64_t want_end =
+      std::min(seg_end_, std::max<uint64_t>(need_end, keep_from + kReadChunk));
+  if (buf_.size() < want_end - win_begin_) {
+    buf_.resize(static_cast<std::size_t>(want_end - win_begin_));
+  }
+  while (win_end_ < want_end) {
+    std::span<char> into(buf_.data() + (win_end_ - win_begin_),
+                         static_cast<std::size_t>(want_end - win_end_));
+    auto got = file_->read(win_end_, into);
+    if (!got.ok()) {
+      read_error_ = std::move(got).status();
+      return false;
+    }
+    bytes_read_ += *got;
+    win_end_ += *got;
+    if (*got == 0) {
+      // The file is shorter than when the segment was entered: it ends
+      // here.
+      seg_end_ = win_end_;
+      segs_[idx_].file_size = seg_end_;
+      infos_[idx_].file_size = seg_end_;
+      break;
+    }
+  }
+  return true;
+}
+
+std::string_view LogReader::Impl::record_at(uint64_t keep_from,
+                                            uint64_t offset) {
+  if (!ensure(keep_from, offset + kRecordHeaderSize)) return {};
+  if (win_end_ >= offset + kRecordHeaderSize) {
+    const uint32_t length =
+        decode_fixed32(buf_.data() + (offset - win_begin_) + 4);
+    // A longer "record" is damage, rejected without reading it.
+    if (length <= kMaxRecordSizeLimit &&
+        !ensure(keep_from, offset + kRecordHeaderSize + length)) {
+      return {};
+    }
+  }
+  return window_from(offset);
 }
 
 void LogReader::Impl::deliver(uint64_t offset, const ParsedRecord& rec,
@@ -354,19 +421,22 @@ void LogReader::Impl::deliver(uint64_t offset, const ParsedRecord& rec,
   if (lsn < options_.start_lsn) return;
   LogRecord r;
   r.lsn = lsn;
-  r.payload = rec.payload;
+  // Only its size: next() points it into the window.
+  r.payload = std::string_view(nullptr, rec.payload.size());
   r.segment = e.number;
   r.offset = offset;
   r.last_in_batch = last;
   pending_.push_back(r);
+  pending_payload_at_.push_back(offset + kRecordHeaderSize);
 }
 
 void LogReader::Impl::step() {
-  if (pos_ >= data_.size()) {
+  if (pos_ >= seg_end_) {
     end_of_segment();
     return;
   }
-  std::string_view rest(data_.data() + pos_, data_.size() - pos_);
+  std::string_view rest = record_at(pos_, pos_);
+  if (!read_error_.ok()) return;
   ParsedRecord rec;
   std::string reason;
   if (parse_record(rest, seed_, kMaxRecordSizeLimit, &rec, &reason) ==
@@ -399,7 +469,13 @@ void LogReader::Impl::step() {
       deliver(at, rec, false);
       at += rec.total_size;
       while (true) {
-        std::string_view more(data_.data() + at, data_.size() - at);
+        // The window keeps the batch from its first record on.
+        std::string_view more = record_at(pos_, at);
+        if (!read_error_.ok()) {
+          pending_.clear();
+          pending_payload_at_.clear();
+          return;
+        }
         ParsedRecord part;
         std::string why;
         bool ok = parse_record(more, seed_, kMaxRecordSizeLimit, &part, &why) ==
@@ -416,7 +492,8 @@ void LogReader::Impl::step() {
         }
         if (!ok) {
           pending_.clear();
-          handle_damage(pos_, at >= data_.size()
+          pending_payload_at_.clear();
+          handle_damage(pos_, at >= seg_end_
                                   ? "batch cut short at the end of the data"
                                   : "inside a batch: " + why);
           return;
@@ -451,15 +528,15 @@ void LogReader::Impl::step() {
       pos_ = after;
       end_lsn_ = lsn_at(e.header, pos_);
       stop_at(idx_, pos_);
-      if (pos_ < data_.size()) {
+      if (pos_ < seg_end_) {
         // Nothing may follow a seal; whatever does is damage, and the
         // successor segment holds the log's continuation.
-        uint64_t len = data_.size() - pos_;
+        uint64_t len = seg_end_ - pos_;
         LogProblem p = make_problem(ProblemKind::kCorruption, idx_, pos_, len,
                                     "bytes after the segment's seal");
         if (raise(std::move(p)) == Next::kStop) return;
       }
-      pos_ = data_.size();
+      pos_ = seg_end_;
       end_of_segment();
       return;
     }
@@ -475,8 +552,14 @@ void LogReader::Impl::step() {
 void LogReader::Impl::end_of_segment() {
   const std::size_t at = idx_;
   loaded_ = false;
-  data_.clear();
-  data_.shrink_to_fit();
+  file_.reset();
+  win_begin_ = 0;
+  win_end_ = 0;
+  if (buf_.size() > 4 * kReadChunk) {
+    // A huge batch or a damage scan grew the window: give it back.
+    buf_.clear();
+    buf_.shrink_to_fit();
+  }
   bool last = idx_ + 1 >= segs_.size();
   const SegmentEntry& e = segs_[at];
   if (e.sealed && last && successor_exists(e.seal->next_number)) {
@@ -552,11 +635,13 @@ bool LogReader::Impl::later_segments_hold_data(std::size_t after) const {
   return false;
 }
 
-uint64_t LogReader::Impl::find_next_unit(uint64_t from) const {
-  for (uint64_t at = from; at + kRecordHeaderSize <= data_.size(); ++at) {
-    auto type = static_cast<uint8_t>(data_[at + 8]);
+uint64_t LogReader::Impl::find_next_unit(uint64_t from) {
+  // Damage is rare: the scan simply loads the rest of the segment.
+  if (from >= seg_end_ || !ensure(from, seg_end_)) return 0;
+  for (uint64_t at = from; at + kRecordHeaderSize <= win_end_; ++at) {
+    auto type = static_cast<uint8_t>(buf_[at - win_begin_ + 8]);
     if (!starts_unit(type)) continue;
-    std::string_view rest(data_.data() + at, data_.size() - at);
+    std::string_view rest = window_from(at);
     ParsedRecord rec;
     if (parse_record(rest, seed_, kMaxRecordSizeLimit, &rec, nullptr) ==
         ParseResult::kValid) {
@@ -570,7 +655,7 @@ void LogReader::Impl::handle_damage(uint64_t offset,
                                     const std::string& reason) {
   uint64_t next = find_next_unit(offset + 1);
   bool valid_after = next != 0 || later_segments_hold_data(idx_);
-  uint64_t end = next != 0 ? next : data_.size();
+  uint64_t end = next != 0 ? next : seg_end_;
   stop_at(idx_, offset);
   end_lsn_ = lsn_at(segs_[idx_].header, offset);
   LogProblem p = make_problem(

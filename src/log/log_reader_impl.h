@@ -66,14 +66,29 @@ class LogReader::Impl {
   void end_of_segment();
   void handle_damage(uint64_t offset, const std::string& reason);
   // Offset of the next record at or after `from` that validates and may
-  // start a unit, or 0 if none in the loaded segment.
-  uint64_t find_next_unit(uint64_t from) const;
+  // start a unit, or 0 if none in the rest of the segment (which it loads).
+  uint64_t find_next_unit(uint64_t from);
   bool later_segments_hold_data(std::size_t after) const;
   bool segment_is_empty(std::size_t index) const;
   // Whether segment `number` exists now (it may have appeared since open).
   bool successor_exists(uint64_t number) const;
   void deliver(uint64_t offset, const ParsedRecord& rec, bool last);
 
+  // The current segment is read in windows rather than whole: buf_ holds
+  // its bytes [win_begin_, win_end_), read kReadChunk or more at a time, so
+  // that memory stays at a chunk (plus the largest batch) whatever the
+  // segment size, and the bytes are still in cache when they are parsed.
+  // Makes the window reach `need_end` (or the segment's end), keeping the
+  // bytes from `keep_from` on; false after a read error (in read_error_).
+  bool ensure(uint64_t keep_from, uint64_t need_end);
+  // The window's bytes from file offset `offset` on, with the whole record
+  // at `offset` in it when the segment holds it all (its header names its
+  // length), keeping the bytes from `keep_from` on.
+  std::string_view record_at(uint64_t keep_from, uint64_t offset);
+  std::string_view window_from(uint64_t offset) const {
+    return std::string_view(buf_.data() + (offset - win_begin_),
+                            win_end_ - offset);
+  }
   Env* env_;
   std::string dir_;
   LogReaderOptions options_;
@@ -84,13 +99,22 @@ class LogReader::Impl {
   bool entered_any_ = false;  // a segment's records have been reached
 
   std::size_t idx_ = 0;        // current segment
-  bool loaded_ = false;        // data_ holds segs_[idx_]
+  bool loaded_ = false;        // file_ is segs_[idx_], open for reading
   bool follows_seal_ = false;  // segs_[idx_] must match the previous seal
-  std::string data_;           // the whole current segment file
-  uint64_t pos_ = 0;           // file offset of the next unit
+  std::unique_ptr<RandomAccessFile> file_;
+  std::string buf_;         // the window (see ensure())
+  uint64_t win_begin_ = 0;  // file offsets of the window's bytes
+  uint64_t win_end_ = 0;
+  uint64_t seg_end_ = 0;  // the segment's size when entered
+  Status read_error_;     // a failed read of the current segment
+  uint64_t pos_ = 0;      // file offset of the next unit
   uint32_t seed_ = 0;
 
-  std::vector<LogRecord> pending_;  // records ready to hand out
+  // Records ready to hand out (the batch just validated), with their
+  // payloads' file offsets: the payload views are made as they are handed
+  // out, from the window, which holds the whole batch until it is drained.
+  std::vector<LogRecord> pending_;
+  std::vector<uint64_t> pending_payload_at_;
   std::size_t pending_pos_ = 0;
 
   bool done_ = false;

@@ -268,6 +268,12 @@ class EntryReader {
   }
 
   Status varint(std::string_view field, uint64_t* v) {
+    // Most varints (lengths, small ids) are one byte, always canonical.
+    if (!rest_.empty() && static_cast<uint8_t>(rest_[0]) < 0x80) {
+      *v = static_cast<uint8_t>(rest_[0]);
+      rest_.remove_prefix(1);
+      return Status::ok_status();
+    }
     const std::size_t at = offset();
     uint64_t result = 0;
     for (std::size_t i = 0; i < 10; ++i) {
@@ -331,7 +337,14 @@ class EntryReader {
                       std::to_string(rest_.size()) + " bytes left)",
                   at);
     }
-    out->assign(rest_.data(), static_cast<std::size_t>(n));
+    if (out->size() == n) {
+      // Decoding into a reused entry: the same length as last time is the
+      // common case (namespaces, fixed-size values); skip assign()'s
+      // general path.
+      if (n != 0) std::memcpy(out->data(), rest_.data(), n);
+    } else {
+      out->assign(rest_.data(), static_cast<std::size_t>(n));
+    }
     rest_.remove_prefix(static_cast<std::size_t>(n));
     return Status::ok_status();
   }
@@ -399,11 +412,14 @@ Status read_value(EntryReader* r, std::string_view field, int level,
     }
     case 4:
     case 5: {
-      std::string s;
-      RETURN_IF_ERROR_(r->bytes(field, &s));
-      *out =
-          tag == 4 ? Value::string(std::move(s)) : Value::bytes(std::move(s));
-      return Status::ok_status();
+      // Into the string already there, if any, so that its storage is
+      // reused (decode_entry_into).
+      const auto kind = tag == 4 ? Value::Kind::kString : Value::Kind::kBytes;
+      if (out->kind() != kind) {
+        *out = tag == 4 ? Value::string({}) : Value::bytes({});
+      }
+      return r->bytes(
+          field, tag == 4 ? &out->mutable_string() : &out->mutable_bytes());
     }
     case 6:
     case 7: {
@@ -540,6 +556,13 @@ Status read_entity_ref(EntryReader* r, EntityRef* ref) {
   }
 }
 
+// The entry of type T in *out: the one already there, or a new one.
+template <typename T>
+T& reuse(WALEntry* out) {
+  if (T* e = out->get_if<T>()) return *e;
+  return out->variant().emplace<T>();
+}
+
 Status read_fields(EntryReader* r, WalEntryKind kind, WALEntry* out) {
   switch (kind) {
     case WalEntryKind::kBeginTxn: {
@@ -551,20 +574,19 @@ Status read_fields(EntryReader* r, WalEntryKind kind, WALEntry* out) {
       return Status::ok_status();
     }
     case WalEntryKind::kWrite: {
-      Write e;
+      // Every field is overwritten, so the entry already there is reused.
+      Write& e = reuse<Write>(out);
       RETURN_IF_ERROR_(r->uuid("run_id", &e.run_id));
       RETURN_IF_ERROR_(read_key(r, &e.key));
       RETURN_IF_ERROR_(read_value(r, "value", 0, &e.value));
       RETURN_IF_ERROR_(r->varint("version", &e.version));
-      *out = std::move(e);
       return Status::ok_status();
     }
     case WalEntryKind::kDelete: {
-      Delete e;
+      Delete& e = reuse<Delete>(out);
       RETURN_IF_ERROR_(r->uuid("run_id", &e.run_id));
       RETURN_IF_ERROR_(read_key(r, &e.key));
       RETURN_IF_ERROR_(r->varint("version", &e.version));
-      *out = std::move(e);
       return Status::ok_status();
     }
     case WalEntryKind::kCommitTxn: {
@@ -719,6 +741,12 @@ Status encode_entry(const WALEntry& entry, std::string* out) {
 }
 
 Result<WALEntry> decode_entry(std::string_view bytes) {
+  WALEntry entry;
+  RETURN_IF_ERROR_(decode_entry_into(bytes, &entry));
+  return entry;
+}
+
+Status decode_entry_into(std::string_view bytes, WALEntry* out) {
   EntryReader r(bytes);
   uint8_t version = 0;
   RETURN_IF_ERROR_(r.u8("encoding_version", &version));
@@ -740,8 +768,7 @@ Result<WALEntry> decode_entry(std::string_view bytes) {
     return r.fail("type", std::string("unknown entry type byte ") + buf, 1);
   }
   r.set_entry_name(wal_entry_kind_name(*kind));
-  WALEntry entry;
-  RETURN_IF_ERROR_(read_fields(&r, *kind, &entry));
+  RETURN_IF_ERROR_(read_fields(&r, *kind, out));
   if (r.remaining() != 0) {
     return r.fail("end",
                   std::to_string(r.remaining()) +
@@ -749,7 +776,7 @@ Result<WALEntry> decode_entry(std::string_view bytes) {
                       "last field",
                   r.offset());
   }
-  return entry;
+  return Status::ok_status();
 }
 
 }  // namespace strata::durability::mvcc

@@ -40,6 +40,14 @@ std::string EntryStream::segment_file(uint64_t segment) const {
 
 Result<bool> EntryStream::next_batch(std::vector<StreamEntry>* batch) {
   batch->clear();
+  auto more = next_batch(&scratch_);
+  if (!more.ok() || !*more) return more;
+  for (StreamEntry& e : scratch_) batch->push_back(std::move(e));
+  return true;
+}
+
+Result<bool> EntryStream::next_batch(EntryBatch* batch) {
+  batch->clear();
   if (done_) return false;
   bool poisoned = false;  // a record of this batch did not decode
   log::LogRecord rec;
@@ -59,18 +67,22 @@ Result<bool> EntryStream::next_batch(std::vector<StreamEntry>* batch) {
       return !batch->empty();
     }
     const log::Lsn next_lsn = rec.lsn + kRecordHeaderSize + rec.payload.size();
-    StreamEntry e;
-    e.lsn = rec.lsn;
-    e.next_lsn = next_lsn;
+    // The rest of a poisoned batch is still decoded (each bad record is a
+    // problem of its own), into a scratch entry, as it is dropped anyway.
+    StreamEntry* e = poisoned ? nullptr : &batch->add();
+    WALEntry* into = e != nullptr ? &e->entry : &poisoned_entry_;
+    if (e != nullptr) {
+      e->lsn = rec.lsn;
+      e->next_lsn = next_lsn;
+      e->skipped_decode = false;
+    }
     const bool decode =
         !options_.checkpoints_only ||
         (rec.payload.size() >= 2 &&
          static_cast<uint8_t>(rec.payload[1]) == kCheckpointTypeByte);
     if (decode) {
-      auto d = decode_entry(rec.payload);
-      if (d.ok()) {
-        e.entry = std::move(d).value();
-      } else {
+      Status d = decode_entry_into(rec.payload, into);
+      if (!d.ok()) {
         log::LogProblem p;
         p.kind = log::ProblemKind::kCorruption;
         p.segment = rec.segment;
@@ -78,7 +90,7 @@ Result<bool> EntryStream::next_batch(std::vector<StreamEntry>* batch) {
         p.length = kRecordHeaderSize + rec.payload.size();
         p.lsn = rec.lsn;
         p.file = segment_file(rec.segment);
-        p.reason = "entry decode: " + d.status().to_string() +
+        p.reason = "entry decode: " + d.to_string() +
                    " (the record's batch is dropped whole)";
         decode_problems_.push_back(p);
         if (options_.mode == log::RecoveryMode::kPointInTime) {
@@ -89,16 +101,17 @@ Result<bool> EntryStream::next_batch(std::vector<StreamEntry>* batch) {
         }
         if (options_.mode != log::RecoveryMode::kSkipAnyCorrupted) {
           done_ = true;
-          return d.status().with_context("mvcc log " + p.file + " LSN " +
-                                         std::to_string(rec.lsn));
+          batch->clear();
+          return d.with_context("mvcc log " + p.file + " LSN " +
+                                std::to_string(rec.lsn));
         }
         poisoned = true;
         batch->clear();
       }
-    } else {
-      e.skipped_decode = true;
+    } else if (e != nullptr) {
+      e->entry = WALEntry();
+      e->skipped_decode = true;
     }
-    if (!poisoned) batch->push_back(std::move(e));
     if (!poisoned || rec.last_in_batch) end_lsn_ = next_lsn;
     if (rec.last_in_batch) {
       if (poisoned) {

@@ -44,6 +44,32 @@ struct StreamEntry {
   bool skipped_decode = false;
 };
 
+// The entries of one batch, in slots that outlive the batch: the next
+// batch decodes into the same slots (decode_entry_into), so that reading a
+// log allocates only while its batches grow, not per entry. A caller may
+// swap an entry out for another of its own (the replayer does, to keep a
+// transaction's entries without copying them); moving it out is fine too,
+// it only costs that slot its storage.
+class EntryBatch {
+ public:
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  StreamEntry& operator[](std::size_t i) { return slots_[i]; }
+  StreamEntry* begin() { return slots_.data(); }
+  StreamEntry* end() { return slots_.data() + size_; }
+  // Forgets the entries; the slots keep their storage.
+  void clear() { size_ = 0; }
+  // The next slot, holding whatever entry it held before.
+  StreamEntry& add() {
+    if (size_ == slots_.size()) slots_.emplace_back();
+    return slots_[size_++];
+  }
+
+ private:
+  std::vector<StreamEntry> slots_;
+  std::size_t size_ = 0;
+};
+
 class EntryStream {
  public:
   static Result<std::unique_ptr<EntryStream>> open(
@@ -51,6 +77,8 @@ class EntryStream {
 
   // The next batch of entries (a whole batch, or the part of it below the
   // limit). False at the end of the log.
+  Result<bool> next_batch(EntryBatch* batch);
+  // The same, into a vector (its entries are moved out of an EntryBatch).
   Result<bool> next_batch(std::vector<StreamEntry>* batch);
 
   // Every problem found so far, in LSN order: the reader's and the
@@ -73,6 +101,8 @@ class EntryStream {
   std::unique_ptr<log::LogReader> reader_;
   EntryStreamOptions options_;
   std::vector<log::LogProblem> decode_problems_;
+  EntryBatch scratch_;       // for next_batch(std::vector*)
+  WALEntry poisoned_entry_;  // decodes the rest of a poisoned batch
   log::Lsn end_lsn_ = 0;
   bool done_ = false;
 };

@@ -140,6 +140,22 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
       if (s.tx_id) ++open[*s.tx_id].skipped;
     }
   };
+  // The group of the last data entry: a transaction's entries come
+  // together, so most lookups are of the same tx id as the one before.
+  // (The map's elements stay put when it grows; the cache is dropped when
+  // its group leaves the map.)
+  Group* cached_group = nullptr;
+  TxId cached_tx_id;
+  auto group_of = [&](const TxId& id) -> Group& {
+    if (cached_group == nullptr || cached_tx_id != id) {
+      cached_group = &open[id];
+      cached_tx_id = id;
+    }
+    return *cached_group;
+  };
+  auto forget = [&](const TxId& id) {
+    if (cached_group != nullptr && cached_tx_id == id) cached_group = nullptr;
+  };
 
   WalEntry e;
   log::Lsn lsn = 0;
@@ -193,6 +209,7 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
     }
 
     if (type == WalEntryType::kTransactionCommit) {
+      forget(tx_id);
       auto node = open.extract(tx_id);
       Group g;
       if (!node.empty()) g = std::move(node.mapped());
@@ -219,18 +236,28 @@ Result<ReplayOutput> RecoveryEngine::replay(WalReader& reader,
         tx.commit = info;
         tx.skipped_entries = g.skipped;
         tx.entries = std::move(g.entries);
-        out.transactions.push_back(std::move(tx));
         ++r.transactions_recovered;
+        if (options.on_transaction) {
+          Status s = options.on_transaction(std::move(tx));
+          if (!s.ok()) {
+            r.problems = all_problems();
+            return s.with_context("recovered transaction " + tx_id.to_string() +
+                                  " (commit LSN " + std::to_string(lsn) + ")");
+          }
+        } else {
+          out.transactions.push_back(std::move(tx));
+        }
       } else if (g.filtered > 0) {
         ++r.filtered_transactions;
       } else {
         ++r.empty_transactions;
       }
     } else if (type == WalEntryType::kTransactionAbort) {
+      forget(tx_id);
       open.erase(tx_id);
       ++r.aborted_transactions;
     } else {
-      Group& g = open[tx_id];
+      Group& g = group_of(tx_id);
       if (options.filter_run_id && e.run_id != options.filter_run_id) {
         ++g.filtered;
         ++r.filtered_entries;

@@ -442,6 +442,52 @@ TEST_F(TxlogRecovery, ProgressEveryNEntriesAndOnceAtTheEnd) {
   EXPECT_EQ(calls[0].entries, 0U);
 }
 
+TEST_F(TxlogRecovery, OnTransactionReceivesEachRecoveredTransactionInOrder) {
+  auto w = open_writer(DurabilityMode::none());
+  std::vector<TxId> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(put(*w, "k" + std::to_string(i)).id());
+  ASSERT_TRUE(w->sync().ok());
+  ReplayOutput collected = replay(RecoveryOptions());
+  std::vector<CommittedTransaction> handed;
+  RecoveryOptions o;
+  o.on_transaction = [&](CommittedTransaction&& tx) {
+    handed.push_back(std::move(tx));
+    return Status::ok_status();
+  };
+  ReplayOutput out = replay(o);
+  EXPECT_TRUE(out.transactions.empty());
+  EXPECT_EQ(out.result.transactions_recovered, 5U);
+  ASSERT_EQ(handed.size(), collected.transactions.size());
+  for (std::size_t i = 0; i < handed.size(); ++i) {
+    EXPECT_EQ(handed[i].tx_id, ids[i]);
+    EXPECT_EQ(handed[i].tx_id, collected.transactions[i].tx_id);
+    EXPECT_EQ(handed[i].commit_lsn, collected.transactions[i].commit_lsn);
+    EXPECT_EQ(handed[i].entries, collected.transactions[i].entries);
+  }
+}
+
+TEST_F(TxlogRecovery, OnTransactionErrorStopsReplayAndNamesTheTransaction) {
+  auto w = open_writer(DurabilityMode::none());
+  put(*w, "a");
+  TxId second = put(*w, "b").id();
+  put(*w, "c");
+  ASSERT_TRUE(w->sync().ok());
+  int calls = 0;
+  RecoveryOptions o;
+  o.env = &env_;
+  o.on_transaction = [&](CommittedTransaction&&) {
+    return ++calls == 2 ? Status::io_error("disk full") : Status::ok_status();
+  };
+  auto out = RecoveryEngine::replay_wal_committed(dir_, 0, o);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(calls, 2);
+  EXPECT_NE(out.status().to_string().find("disk full"), std::string::npos);
+  EXPECT_NE(out.status().to_string().find(second.to_string()),
+            std::string::npos)
+      << out.status().to_string();
+}
+
 // ------------------------------------------------ entries we can't decode
 
 TEST_F(TxlogRecovery, UnknownEntryTypeHandlingFollowsTheRecoveryMode) {

@@ -43,6 +43,14 @@ Status encode_entry(const WALEntry& entry, std::string* out);
 //   The message names the entry type, the field and the byte offset.
 Result<WALEntry> decode_entry(std::string_view bytes);
 
+// decode_entry into an existing entry, for readers that decode many: when
+// `*out` already holds an entry of the same type, its strings keep their
+// storage and are overwritten in place, so a reader that decodes into the
+// same few entries over and over stops allocating once they have grown to
+// the sizes the log holds. The same checks and errors as decode_entry; on
+// an error `*out` holds an unspecified (but valid) entry.
+Status decode_entry_into(std::string_view bytes, WALEntry* out);
+
 }  // namespace strata::durability::mvcc
 
 #endif  // STRATA_DURABILITY_MVCC_ENTRY_CODEC_H_

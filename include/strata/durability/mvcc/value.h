@@ -83,6 +83,8 @@ class Value {
   const std::string& as_bytes() const {
     return std::get<5>(checked(Kind::kBytes));
   }
+  std::string& mutable_string() { return std::get<4>(checked(Kind::kString)); }
+  std::string& mutable_bytes() { return std::get<5>(checked(Kind::kBytes)); }
   const Array& as_array() const { return std::get<6>(checked(Kind::kArray)); }
   Array& mutable_array() { return std::get<6>(checked(Kind::kArray)); }
   const Object& as_object() const {

@@ -85,6 +85,13 @@ struct RecoveryOptions {
   std::function<void(const ReplayProgress&)> on_progress;
   uint64_t progress_interval = 1000;
 
+  // When set, each recovered transaction is handed here as its commit
+  // marker is read, instead of being collected in
+  // ReplayOutput::transactions (which stays empty): memory then follows
+  // the transactions open at once, not the size of the log. An error
+  // stops replay and is returned, with the transaction named.
+  std::function<Status(CommittedTransaction&&)> on_transaction;
+
   // Presets, after the original's:
   //   default      10 corrupt entries, kTolerateCorruptedTail
   //   strict       0, kAbsoluteConsistency: any problem fails
