@@ -7,6 +7,12 @@
 // pays no added delay, and under load one fdatasync covers many commits.
 // In Batched mode a background thread syncs on a timer and after
 // batch_size appends, so an idle log still becomes durable.
+//
+// append_async() goes through the same queue but never makes the leader
+// sync: its callback waits in pending_ (in LSN order, since leaders append
+// in turn) until durable_lsn_ covers it. The same background thread (started
+// on the first asynchronous batch that needs a sync, in any mode) syncs as
+// soon as one waits, so a lone thread's batches share fdatasyncs.
 
 #include "strata/durability/log/log_writer.h"
 
@@ -80,9 +86,10 @@ class LogWriter::Impl {
   ~Impl() { (void)close(); }
 
   Status open(OpenReport* report);
+  // `done` is null for append(), the callback for append_async().
   Result<AppendResult> append(std::span<const std::string_view> records,
-                              const AppendOptions& options,
-                              std::span<Lsn> lsns);
+                              const AppendOptions& options, std::span<Lsn> lsns,
+                              AppendCallback* done);
   Status sync();
   Status wait_durable(Lsn lsn);
   Result<uint64_t> remove_segments_before(Lsn lsn);
@@ -111,6 +118,7 @@ class LogWriter::Impl {
     std::span<const std::string_view> records;
     std::span<Lsn> lsns;
     bool sync = false;
+    AppendCallback* callback = nullptr;  // set for append_async
     std::size_t bytes = 0;
     bool done = false;
     Status status;
@@ -135,9 +143,22 @@ class LogWriter::Impl {
   Status rotate();
   Status sync_file(const std::shared_ptr<WritableFile>& file);
 
+  // An append_async batch waiting for its callback.
+  struct PendingCallback {
+    Lsn end_lsn = 0;
+    bool needs_sync = false;  // else called once its predecessors are
+    AppendCallback done;
+  };
+
+  Status sync_once();
   void poison_locked(const Status& s);
   void syncer_loop();
+  void start_syncer_locked();
   void note_durable(Lsn lsn);
+  // Calls back every pending batch that is ready, in LSN order, unless
+  // another thread is already doing so. With `fail`, every pending batch is
+  // ready and gets it. Call without mu_ held.
+  void run_callbacks(const Status* fail = nullptr);
 
   Env* env_;
   std::string dir_;
@@ -163,6 +184,10 @@ class LogWriter::Impl {
   std::vector<std::pair<uint64_t, Lsn>> segments_;
   bool stop_syncer_ = false;
   std::thread syncer_;
+  std::deque<PendingCallback> pending_;  // LSN order
+  Lsn sync_wanted_lsn_ = 0;  // the end of the last pending batch to sync
+  bool running_callbacks_ = false;
+  std::vector<PendingCallback> callbacks_to_run_;  // used by one at a time
 
   // Owned by the leader.
   OpenSegment seg_;
@@ -229,9 +254,7 @@ Status LogWriter::Impl::open(OpenReport* report) {
     STRATA_RETURN_IF_ERROR(progress_->open(end_lsn_));
   }
   closed_ = false;
-  if (options_.mode.is_batched()) {
-    syncer_ = std::thread([this] { syncer_loop(); });
-  }
+  if (options_.mode.is_batched()) start_syncer_locked();
   return Status();
 }
 
@@ -474,7 +497,7 @@ Status LogWriter::Impl::recover(OpenReport* report) {
 
 Result<AppendResult> LogWriter::Impl::append(
     std::span<const std::string_view> records, const AppendOptions& options,
-    std::span<Lsn> lsns) {
+    std::span<Lsn> lsns, AppendCallback* done) {
   if (records.empty()) {
     return Status::invalid_argument("append of an empty batch");
   }
@@ -485,6 +508,7 @@ Result<AppendResult> LogWriter::Impl::append(
   w.records = records;
   w.lsns = lsns;
   w.sync = options.sync;
+  w.callback = done;
   for (std::string_view r : records) {
     if (r.size() > options_.max_record_size) {
       return Status::invalid_argument("record of " + std::to_string(r.size()) +
@@ -510,12 +534,14 @@ Result<AppendResult> LogWriter::Impl::append(
   // The leader: take every waiting batch, up to a byte budget.
   std::vector<Waiter*> group;
   std::size_t bytes = 0;
-  bool need_sync = options_.mode.is_strict();
+  bool need_sync = false;
   for (Waiter* q : queue_) {
     if (!group.empty() && bytes + q->bytes > kMaxGroupBytes) break;
     group.push_back(q);
     bytes += q->bytes;
-    need_sync = need_sync || q->sync;
+    // An asynchronous batch waits for the syncer instead.
+    need_sync = need_sync || (q->callback == nullptr &&
+                              (options_.mode.is_strict() || q->sync));
   }
   Status s = poisoned_;
   l.unlock();
@@ -551,6 +577,23 @@ Result<AppendResult> LogWriter::Impl::append(
         std::max<uint64_t>(stats_.max_group_size, group.size());
     ++stats_.group_size_histogram[bucket_of(
         group.size(), stats_.group_size_histogram.size())];
+    bool wake_syncer = false;
+    for (Waiter* q : group) {
+      if (q->callback == nullptr) continue;
+      PendingCallback p;
+      p.end_lsn = q->result.end_lsn;
+      p.needs_sync = options_.mode.is_strict() || q->sync;
+      p.done = std::move(*q->callback);
+      if (p.needs_sync && !synced) {
+        sync_wanted_lsn_ = std::max(sync_wanted_lsn_, p.end_lsn);
+        wake_syncer = true;
+      }
+      pending_.push_back(std::move(p));
+    }
+    if (wake_syncer) {
+      start_syncer_locked();
+      syncer_cv_.notify_one();
+    }
     if (synced) {
       ++stats_.syncs;
       ++stats_.sync_micros_histogram[bucket_of(
@@ -577,7 +620,11 @@ Result<AppendResult> LogWriter::Impl::append(
     }
   }
   if (!queue_.empty()) queue_.front()->cv.notify_one();
-  if (!s.ok()) return poisoned_;
+  Status result_status = s.ok() ? Status() : poisoned_;
+  const bool callbacks = !pending_.empty();
+  l.unlock();
+  if (callbacks) run_callbacks();
+  if (!result_status.ok()) return result_status;
   return w.result;
 }
 
@@ -688,6 +735,12 @@ void LogWriter::Impl::note_durable(Lsn lsn) {
 }
 
 Status LogWriter::Impl::sync() {
+  Status s = sync_once();
+  run_callbacks();
+  return s;
+}
+
+Status LogWriter::Impl::sync_once() {
   std::unique_lock<std::mutex> l(mu_);
   if (!poisoned_.ok()) return poisoned_;
   if (closed_) return Status::invalid_argument("sync of a closed log");
@@ -732,28 +785,71 @@ Status LogWriter::Impl::wait_durable(Lsn lsn) {
   return sync();
 }
 
+void LogWriter::Impl::start_syncer_locked() {
+  if (!syncer_.joinable() && !stop_syncer_) {
+    syncer_ = std::thread([this] { syncer_loop(); });
+  }
+}
+
 void LogWriter::Impl::syncer_loop() {
-  const auto interval = std::chrono::milliseconds(options_.mode.interval_ms());
+  const bool batched = options_.mode.is_batched();
+  const auto interval = std::chrono::milliseconds(
+      batched ? options_.mode.interval_ms() : uint64_t{0});
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_syncer_) {
-    if (unsynced_appends_ == 0) {
+    if (!poisoned_.ok()) {
+      if (!pending_.empty()) {
+        l.unlock();
+        run_callbacks();  // they all fail
+        l.lock();
+        continue;
+      }
       syncer_cv_.wait(l);
       continue;
     }
-    auto deadline = oldest_unsynced_ + interval;
-    if (unsynced_appends_ < options_.mode.batch_size() &&
-        std::chrono::steady_clock::now() < deadline) {
-      syncer_cv_.wait_until(l, deadline);
-      continue;
+    // An asynchronous batch waits: sync at once.
+    bool sync_now = sync_wanted_lsn_ > durable_lsn_.load();
+    if (!sync_now && batched && unsynced_appends_ > 0) {
+      auto deadline = oldest_unsynced_ + interval;
+      sync_now = unsynced_appends_ >= options_.mode.batch_size() ||
+                 std::chrono::steady_clock::now() >= deadline;
+      if (!sync_now) {
+        syncer_cv_.wait_until(l, deadline);
+        continue;
+      }
     }
-    if (!poisoned_.ok()) {
+    if (!sync_now) {
       syncer_cv_.wait(l);
       continue;
     }
     l.unlock();
-    (void)sync();  // a failure poisons the writer
+    (void)sync();  // a failure poisons the writer; callbacks run there
     l.lock();
   }
+}
+
+void LogWriter::Impl::run_callbacks(const Status* fail) {
+  std::unique_lock<std::mutex> l(mu_);
+  if (running_callbacks_) return;  // that thread will see ours too
+  running_callbacks_ = true;
+  std::vector<PendingCallback>& batch = callbacks_to_run_;
+  while (true) {
+    Status status = fail != nullptr ? *fail : poisoned_;
+    const Lsn durable = durable_lsn_.load();
+    while (!pending_.empty() && (!status.ok() || !pending_.front().needs_sync ||
+                                 pending_.front().end_lsn <= durable)) {
+      batch.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    if (batch.empty()) break;
+    l.unlock();
+    for (PendingCallback& p : batch) {
+      if (p.done) p.done(status);
+    }
+    batch.clear();
+    l.lock();
+  }
+  running_callbacks_ = false;
 }
 
 // ---------------------------------------------------------------- retire
@@ -807,11 +903,32 @@ Status LogWriter::Impl::close() {
   }
   stop_syncer_ = true;
   syncer_cv_.notify_all();
+  const bool pending = !pending_.empty();
   l.unlock();
   if (syncer_.joinable()) syncer_.join();
   Status s;
-  if (!options_.mode.is_none()) s = sync();
+  // Pending asynchronous batches are made durable even in None mode (one
+  // may have asked for a sync).
+  if (!options_.mode.is_none() || pending) s = sync();
+  run_callbacks();
   l.lock();
+  // Whatever a callback appends now is refused (closing_), so a batch the
+  // sync did not cover can remain only after a failure: fail it. Wait for a
+  // thread still running callbacks, so that none runs after close().
+  const Status never =
+      s.ok() ? Status::io_error("the log at " + dir_ +
+                                " was closed before a batch became durable")
+             : s;
+  while (running_callbacks_ || !pending_.empty()) {
+    const bool idle = !running_callbacks_;
+    l.unlock();
+    if (idle) {
+      run_callbacks(&never);
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    l.lock();
+  }
   closed_ = true;
   if (s.ok() && seg_.file) {
     s = poisoned_.ok() ? Status() : poisoned_;
@@ -850,13 +967,19 @@ Result<std::unique_ptr<LogWriter>> LogWriter::open(
 Result<AppendResult> LogWriter::append(
     std::span<const std::string_view> records, const AppendOptions& options,
     std::span<Lsn> lsns) {
-  return impl_->append(records, options, lsns);
+  return impl_->append(records, options, lsns, nullptr);
 }
 
 Result<AppendResult> LogWriter::append(std::string_view record,
                                        const AppendOptions& options) {
   return impl_->append(std::span<const std::string_view>(&record, 1), options,
-                       {});
+                       {}, nullptr);
+}
+
+Result<AppendResult> LogWriter::append_async(
+    std::span<const std::string_view> records, AppendCallback done,
+    const AppendOptions& options, std::span<Lsn> lsns) {
+  return impl_->append(records, options, lsns, &done);
 }
 
 Status LogWriter::sync() { return impl_->sync(); }

@@ -121,15 +121,38 @@ Result<std::unique_ptr<WAL>> WAL::open(const std::string& dir,
 }
 
 Result<log::Lsn> WAL::append(const WALEntry& entry) {
-  std::string buf;
-  STRATA_RETURN_IF_ERROR(encode_checked(entry, options_.max_record_size, &buf));
-  auto r = writer_->append(std::string_view(buf));
-  if (!r.ok()) return std::move(r).status();
-  return r->first_lsn;
+  return append_one(entry, nullptr);
+}
+
+Result<log::Lsn> WAL::append_async(const WALEntry& entry,
+                                   log::AppendCallback done) {
+  return append_one(entry, &done);
 }
 
 Result<TxnAppendResult> WAL::append_transaction(
     std::span<const WALEntry> entries) {
+  return append_txn(entries, nullptr);
+}
+
+Result<TxnAppendResult> WAL::append_transaction_async(
+    std::span<const WALEntry> entries, log::AppendCallback done) {
+  return append_txn(entries, &done);
+}
+
+Result<log::Lsn> WAL::append_one(const WALEntry& entry,
+                                 log::AppendCallback* done) {
+  std::string buf;
+  STRATA_RETURN_IF_ERROR(encode_checked(entry, options_.max_record_size, &buf));
+  std::string_view record(buf);
+  std::span<const std::string_view> records(&record, 1);
+  auto r = done != nullptr ? writer_->append_async(records, std::move(*done))
+                           : writer_->append(records);
+  if (!r.ok()) return std::move(r).status();
+  return r->first_lsn;
+}
+
+Result<TxnAppendResult> WAL::append_txn(std::span<const WALEntry> entries,
+                                        log::AppendCallback* done) {
   STRATA_RETURN_IF_ERROR(check_transaction(entries));
   std::vector<std::string> encoded(entries.size());
   std::vector<std::string_view> records(entries.size());
@@ -140,7 +163,9 @@ Result<TxnAppendResult> WAL::append_transaction(
       return s.with_context("append_transaction: entry " + std::to_string(i));
     records[i] = encoded[i];
   }
-  auto r = writer_->append(std::span<const std::string_view>(records));
+  std::span<const std::string_view> batch(records);
+  auto r = done != nullptr ? writer_->append_async(batch, std::move(*done))
+                           : writer_->append(batch);
   if (!r.ok()) return std::move(r).status();
   return TxnAppendResult{r->first_lsn, r->last_lsn, r->end_lsn};
 }

@@ -38,7 +38,8 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(
 TxId WalWriter::begin_transaction() { return TxId::new_v7(); }
 
 Result<log::AppendResult> WalWriter::append_entries(
-    std::span<const WalEntry> entries, bool force_sync) {
+    std::span<const WalEntry> entries, bool force_sync,
+    log::AppendCallback* done) {
   // Encode every entry first, so that a bad one writes nothing.
   std::vector<std::string> encoded(entries.size());
   std::vector<std::string_view> records(entries.size());
@@ -49,7 +50,9 @@ Result<log::AppendResult> WalWriter::append_entries(
   }
   log::AppendOptions ao;
   ao.sync = force_sync;
-  return log_->append(std::span<const std::string_view>(records), ao);
+  std::span<const std::string_view> batch(records);
+  if (done != nullptr) return log_->append_async(batch, std::move(*done), ao);
+  return log_->append(batch, ao);
 }
 
 Result<log::Lsn> WalWriter::write_entry(const WalEntry& entry) {
@@ -146,7 +149,22 @@ Result<TransactionWriteResult> WalWriter::write_transaction(
 
 Result<log::Lsn> WalWriter::commit_atomic(
     const Transaction& tx, std::optional<uint64_t> commit_version) {
-  if (tx.is_empty()) return position();
+  return commit(tx, commit_version, nullptr);
+}
+
+Result<log::Lsn> WalWriter::commit_atomic_async(
+    const Transaction& tx, log::AppendCallback done,
+    std::optional<uint64_t> commit_version) {
+  return commit(tx, commit_version, &done);
+}
+
+Result<log::Lsn> WalWriter::commit(const Transaction& tx,
+                                   std::optional<uint64_t> commit_version,
+                                   log::AppendCallback* done) {
+  if (tx.is_empty()) {
+    if (done != nullptr && *done) (*done)(Status());
+    return position();
+  }
   if (tx.id().is_nil()) {
     return Status::invalid_argument("commit_atomic: nil tx id");
   }
@@ -157,7 +175,7 @@ Result<log::Lsn> WalWriter::commit_atomic(
   batch.push_back(WalEntry::commit_marker(
       tx.id(), CommitInfo{env_->now_micros(), commit_version,
                           static_cast<uint32_t>(tx.len())}));
-  STRATA_ASSIGN_OR_RETURN(auto r, append_entries(batch, false));
+  STRATA_ASSIGN_OR_RETURN(auto r, append_entries(batch, false, done));
   return r.last_lsn;
 }
 
