@@ -10,9 +10,9 @@
 //
 // append_async() goes through the same queue but never makes the leader
 // sync: its callback waits in pending_ (in LSN order, since leaders append
-// in turn) until durable_lsn_ covers it. The same background thread (started
-// on the first asynchronous batch that needs a sync, in any mode) syncs as
-// soon as one waits, so a lone thread's batches share fdatasyncs.
+// in turn) until durable_lsn_ covers it. A second background thread
+// (started on the first asynchronous batch that needs a sync, in any mode)
+// syncs as soon as one waits, so a lone thread's batches share fdatasyncs.
 
 #include "strata/durability/log/log_writer.h"
 
@@ -153,7 +153,8 @@ class LogWriter::Impl {
   Status sync_once();
   void poison_locked(const Status& s);
   void syncer_loop();
-  void start_syncer_locked();
+  void start_async_syncer_locked();
+  void async_syncer_loop();
   void note_durable(Lsn lsn);
   // Calls back every pending batch that is ready, in LSN order, unless
   // another thread is already doing so. With `fail`, every pending batch is
@@ -184,6 +185,9 @@ class LogWriter::Impl {
   std::vector<std::pair<uint64_t, Lsn>> segments_;
   bool stop_syncer_ = false;
   std::thread syncer_;
+  // Syncs for asynchronous batches, started on the first one that needs it.
+  std::thread async_syncer_;
+  std::condition_variable async_cv_;
   std::deque<PendingCallback> pending_;  // LSN order
   Lsn sync_wanted_lsn_ = 0;  // the end of the last pending batch to sync
   bool running_callbacks_ = false;
@@ -254,7 +258,9 @@ Status LogWriter::Impl::open(OpenReport* report) {
     STRATA_RETURN_IF_ERROR(progress_->open(end_lsn_));
   }
   closed_ = false;
-  if (options_.mode.is_batched()) start_syncer_locked();
+  if (options_.mode.is_batched()) {
+    syncer_ = std::thread([this] { syncer_loop(); });
+  }
   return Status();
 }
 
@@ -591,8 +597,8 @@ Result<AppendResult> LogWriter::Impl::append(
       pending_.push_back(std::move(p));
     }
     if (wake_syncer) {
-      start_syncer_locked();
-      syncer_cv_.notify_one();
+      start_async_syncer_locked();
+      async_cv_.notify_one();
     }
     if (synced) {
       ++stats_.syncs;
@@ -785,43 +791,51 @@ Status LogWriter::Impl::wait_durable(Lsn lsn) {
   return sync();
 }
 
-void LogWriter::Impl::start_syncer_locked() {
-  if (!syncer_.joinable() && !stop_syncer_) {
-    syncer_ = std::thread([this] { syncer_loop(); });
+void LogWriter::Impl::syncer_loop() {
+  const auto interval = std::chrono::milliseconds(options_.mode.interval_ms());
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stop_syncer_) {
+    if (unsynced_appends_ == 0) {
+      syncer_cv_.wait(l);
+      continue;
+    }
+    auto deadline = oldest_unsynced_ + interval;
+    if (unsynced_appends_ < options_.mode.batch_size() &&
+        std::chrono::steady_clock::now() < deadline) {
+      syncer_cv_.wait_until(l, deadline);
+      continue;
+    }
+    if (!poisoned_.ok()) {
+      syncer_cv_.wait(l);
+      continue;
+    }
+    l.unlock();
+    (void)sync();  // a failure poisons the writer
+    l.lock();
   }
 }
 
-void LogWriter::Impl::syncer_loop() {
-  const bool batched = options_.mode.is_batched();
-  const auto interval = std::chrono::milliseconds(
-      batched ? options_.mode.interval_ms() : uint64_t{0});
+void LogWriter::Impl::start_async_syncer_locked() {
+  if (!async_syncer_.joinable() && !stop_syncer_) {
+    async_syncer_ = std::thread([this] { async_syncer_loop(); });
+  }
+}
+
+void LogWriter::Impl::async_syncer_loop() {
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_syncer_) {
-    if (!poisoned_.ok()) {
-      if (!pending_.empty()) {
-        l.unlock();
-        run_callbacks();  // they all fail
-        l.lock();
-        continue;
-      }
-      syncer_cv_.wait(l);
+    if (!poisoned_.ok() && !pending_.empty() && !running_callbacks_) {
+      l.unlock();
+      run_callbacks();  // they all fail
+      l.lock();
       continue;
     }
-    // An asynchronous batch waits: sync at once.
-    bool sync_now = sync_wanted_lsn_ > durable_lsn_.load();
-    if (!sync_now && batched && unsynced_appends_ > 0) {
-      auto deadline = oldest_unsynced_ + interval;
-      sync_now = unsynced_appends_ >= options_.mode.batch_size() ||
-                 std::chrono::steady_clock::now() >= deadline;
-      if (!sync_now) {
-        syncer_cv_.wait_until(l, deadline);
-        continue;
-      }
-    }
-    if (!sync_now) {
-      syncer_cv_.wait(l);
+    if (!poisoned_.ok() || sync_wanted_lsn_ <= durable_lsn_.load()) {
+      async_cv_.wait(l);
       continue;
     }
+    // An asynchronous batch waits: sync at once. The batches appended
+    // meanwhile share the next sync.
     l.unlock();
     (void)sync();  // a failure poisons the writer; callbacks run there
     l.lock();
@@ -903,9 +917,11 @@ Status LogWriter::Impl::close() {
   }
   stop_syncer_ = true;
   syncer_cv_.notify_all();
+  async_cv_.notify_all();
   const bool pending = !pending_.empty();
   l.unlock();
   if (syncer_.joinable()) syncer_.join();
+  if (async_syncer_.joinable()) async_syncer_.join();
   Status s;
   // Pending asynchronous batches are made durable even in None mode (one
   // may have asked for a sync).
