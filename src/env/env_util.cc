@@ -18,6 +18,10 @@ Status WritableFile::overwrite(uint64_t offset, std::string_view data) {
   return append(data);
 }
 
+Result<char*> WritableFile::map_for_rewrite(std::size_t) {
+  return Status::not_supported("this Env's files cannot be mapped: " + path());
+}
+
 std::string join_path(std::string_view dir, std::string_view name) {
   if (dir.empty()) return std::string(name);
   while (!name.empty() && name.front() == '/') name.remove_prefix(1);
