@@ -197,6 +197,7 @@ class LogWriter::Impl {
   OpenSegment seg_;
   std::shared_ptr<WritableFile> current_file_;  // read by syncers under mu_
   std::string buf_;
+  std::vector<Waiter*> group_;
 };
 
 // ---------------------------------------------------------------- open
@@ -537,8 +538,10 @@ Result<AppendResult> LogWriter::Impl::append(
     return w.result;
   }
 
-  // The leader: take every waiting batch, up to a byte budget.
-  std::vector<Waiter*> group;
+  // The leader: take every waiting batch, up to a byte budget. (group_ is
+  // the leader's, kept to save an allocation per group.)
+  std::vector<Waiter*>& group = group_;
+  group.clear();
   std::size_t bytes = 0;
   bool need_sync = false;
   for (Waiter* q : queue_) {
