@@ -12,14 +12,23 @@
 //
 // Building each commit's entries is part of the measured operation, as it
 // is for a user (and for RocksDB's WriteBatch in bench/compare).
+//
+// With async_depth > 0 each thread commits with the asynchronous forms
+// (append_async, append_transaction_async, commit_atomic_async) and keeps
+// up to that many commits in flight: an operation returns once its commit
+// is written, after waiting for a free slot; the commit latency (from the
+// call to the callback) goes to async_latency().
 
 #ifndef STRATA_DURABILITY_BENCH_HARNESS_STRATA_LOGS_H_
 #define STRATA_DURABILITY_BENCH_HARNESS_STRATA_LOGS_H_
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,12 +68,20 @@ inline const char* strata_log_kind_name(StrataLogKind kind) {
 }
 
 // A 16-byte key, distinct per (thread, seq, entry).
+// The digits of "%02u%010llu%04llu" (thread, seq, entry), written by hand:
+// snprintf's cost would be charged to every system's commit.
 inline std::string bench_key(unsigned thread, uint64_t seq, uint64_t entry) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%02u%010llu%04llu", thread % 100,
-                static_cast<unsigned long long>(seq % 10000000000ULL),
-                static_cast<unsigned long long>(entry % 10000));
-  return std::string(buf, 16);
+  std::string key(16, '0');
+  auto put = [&key](std::size_t end, std::size_t digits, uint64_t v) {
+    for (std::size_t i = 0; i < digits; ++i) {
+      key[end - 1 - i] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    }
+  };
+  put(2, 2, thread % 100);
+  put(12, 10, seq % 10000000000ULL);
+  put(16, 4, entry % 10000);
+  return key;
 }
 
 // `size` bytes of varied printable text (not one repeated byte, so that no
@@ -88,6 +105,7 @@ struct StrataWorkload {
   uint64_t entries = 1;
   std::size_t value_size = 128;
   uint64_t segment_size = 0;  // 0: the library's default
+  uint64_t async_depth = 0;   // 0: synchronous commits
 };
 
 // One open log of any kind; make_operation() gives each driver thread its
@@ -129,26 +147,31 @@ class StrataLog {
   Operation make_operation(unsigned thread) {
     namespace sd = strata::durability;
     const StrataWorkload w = workload_;
+    // One commit; with a callback, asynchronously.
+    using Commit =
+        std::function<sd::Status(uint64_t seq, sd::log::AppendCallback * done)>;
+    Commit commit;
     auto value =
         std::make_shared<std::string>(bench_value(w.value_size, thread + 1));
     if (raw_) {
       auto records = std::make_shared<std::vector<std::string_view>>(
           w.entries, std::string_view(*value));
       sd::log::LogWriter* writer = raw_.get();
-      return [writer, value, records](uint64_t, std::string* error) {
-        auto r = writer->append(*records);
-        if (!r.ok()) *error = r.status().to_string();
-        return r.ok();
+      commit = [writer, value, records](uint64_t,
+                                        sd::log::AppendCallback* done) {
+        auto r = done != nullptr
+                     ? writer->append_async(*records, std::move(*done))
+                     : writer->append(*records);
+        return r.status();
       };
-    }
-    if (mvcc_) {
+    } else if (mvcc_) {
       namespace mv = sd::mvcc;
       mv::WAL* wal = mvcc_.get();
       std::atomic<uint64_t>* next_txn = &next_txn_;
       const sd::Uuid run = run_;
       const mv::Namespace ns = mv::Namespace::for_run(run);
-      return [wal, next_txn, run, ns, value, w, thread](uint64_t seq,
-                                                        std::string* error) {
+      commit = [wal, next_txn, run, ns, value, w, thread](
+                   uint64_t seq, sd::log::AppendCallback* done) {
         const uint64_t id = next_txn->fetch_add(1) + 1;
         std::vector<mv::WALEntry> entries;
         entries.reserve(w.entries + 2);
@@ -159,23 +182,88 @@ class StrataLog {
                         mv::Value::string(*value), id});
         }
         entries.emplace_back(mv::CommitTxn{id, run});
-        auto r = wal->append_transaction(entries);
-        if (!r.ok()) *error = r.status().to_string();
-        return r.ok();
+        auto r = done != nullptr
+                     ? wal->append_transaction_async(entries, std::move(*done))
+                     : wal->append_transaction(entries);
+        return r.status();
+      };
+    } else {
+      namespace tx = sd::txlog;
+      tx::WalWriter* writer = txlog_.get();
+      const sd::Uuid run = run_;
+      commit = [writer, run, value, w, thread](uint64_t seq,
+                                               sd::log::AppendCallback* done) {
+        auto t = tx::Transaction::for_run(run);
+        for (uint64_t e = 0; e < w.entries; ++e) {
+          t.kv_put(bench_key(thread, seq, e), *value);
+        }
+        auto r = done != nullptr
+                     ? writer->commit_atomic_async(t, std::move(*done))
+                     : writer->commit_atomic(t);
+        return r.status();
       };
     }
-    namespace tx = sd::txlog;
-    tx::WalWriter* writer = txlog_.get();
-    const sd::Uuid run = run_;
-    return [writer, run, value, w, thread](uint64_t seq, std::string* error) {
-      auto t = tx::Transaction::for_run(run);
-      for (uint64_t e = 0; e < w.entries; ++e) {
-        t.kv_put(bench_key(thread, seq, e), *value);
+    if (w.async_depth == 0) {
+      return [commit](uint64_t seq, std::string* error) {
+        sd::Status s = commit(seq, nullptr);
+        if (!s.ok()) *error = s.to_string();
+        return s.ok();
+      };
+    }
+    std::shared_ptr<AsyncSlots> slots;
+    {
+      std::lock_guard<std::mutex> l(async_mu_);
+      slots = async_slots_.emplace_back(std::make_shared<AsyncSlots>());
+    }
+    const uint64_t depth = w.async_depth;
+    return [commit, slots, depth](uint64_t seq, std::string* error) {
+      {
+        std::unique_lock<std::mutex> l(slots->mu);
+        slots->cv.wait(l, [&] { return slots->in_flight < depth; });
+        if (!slots->error.empty()) {
+          *error = slots->error;
+          return false;
+        }
+        ++slots->in_flight;
       }
-      auto r = writer->commit_atomic(t);
-      if (!r.ok()) *error = r.status().to_string();
-      return r.ok();
+      const auto start = std::chrono::steady_clock::now();
+      sd::log::AppendCallback done = [slots, start](const sd::Status& s) {
+        const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - start)
+                            .count();
+        std::lock_guard<std::mutex> l(slots->mu);
+        slots->latency.record(static_cast<uint64_t>(ns));
+        if (!s.ok() && slots->error.empty()) slots->error = s.to_string();
+        --slots->in_flight;
+        slots->cv.notify_all();
+      };
+      sd::Status s = commit(seq, &done);
+      if (!s.ok()) {
+        *error = s.to_string();
+        return false;
+      }
+      return true;
     };
+  }
+
+  // With async_depth > 0: the commit latencies (call to callback) and the
+  // first callback error, once the log is closed.
+  LatencyHistogram async_latency() const {
+    LatencyHistogram h;
+    std::lock_guard<std::mutex> l(async_mu_);
+    for (const auto& s : async_slots_) {
+      std::lock_guard<std::mutex> sl(s->mu);
+      h.merge(s->latency);
+    }
+    return h;
+  }
+  std::string async_error() const {
+    std::lock_guard<std::mutex> l(async_mu_);
+    for (const auto& s : async_slots_) {
+      std::lock_guard<std::mutex> sl(s->mu);
+      if (!s->error.empty()) return s->error;
+    }
+    return {};
   }
 
   // Bytes the log has written so far, framing included.
@@ -200,8 +288,19 @@ class StrataLog {
   explicit StrataLog(const StrataWorkload& w)
       : workload_(w), run_(strata::durability::Uuid::new_v7()) {}
 
+  // One driver thread's commits in flight.
+  struct AsyncSlots {
+    std::mutex mu;
+    std::condition_variable cv;
+    uint64_t in_flight = 0;
+    std::string error;
+    LatencyHistogram latency;
+  };
+
   StrataWorkload workload_;
   strata::durability::Uuid run_;
+  mutable std::mutex async_mu_;
+  std::vector<std::shared_ptr<AsyncSlots>> async_slots_;
   std::atomic<uint64_t> next_txn_{0};
   std::unique_ptr<strata::durability::log::LogWriter> raw_;
   std::unique_ptr<strata::durability::mvcc::WAL> mvcc_;

@@ -55,6 +55,10 @@ std::unique_ptr<Sleeper> Env::new_sleeper() {
   return std::make_unique<RealTimeSleeper>(this);
 }
 
+Result<char*> WritableFile::map_for_rewrite(std::size_t) {
+  return Status::not_supported("this Env's files cannot be mapped: " + path());
+}
+
 std::string join_path(std::string_view dir, std::string_view name) {
   if (dir.empty()) return std::string(name);
   while (!name.empty() && name.front() == '/') name.remove_prefix(1);

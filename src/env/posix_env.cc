@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ class PosixWritableFile final : public WritableFile {
   PosixWritableFile(std::string path, int fd, uint64_t position)
       : path_(std::move(path)), fd_(fd), position_(position) {}
   ~PosixWritableFile() override {
+    unmap();
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -129,8 +131,37 @@ class PosixWritableFile final : public WritableFile {
 
   uint64_t position() const override { return position_; }
 
+  Result<char*> map_for_rewrite(std::size_t size) override {
+    if (fd_ < 0) return closed_error("map", path_);
+    if (size == 0 || size > position_) {
+      return Status::invalid_argument(
+          "map_for_rewrite of " + std::to_string(size) + " bytes of " + path_ +
+          ", which holds " + std::to_string(position_));
+    }
+    if (map_ != nullptr) {
+      if (size <= map_size_) return map_;
+      return Status::invalid_argument("map_for_rewrite: " + path_ +
+                                      " is already mapped, shorter");
+    }
+    // A shared writable mapping needs a descriptor open for reading too;
+    // the mapping outlives it.
+    int fd = -1;
+    do {
+      fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return Status::from_errno("open for mapping", path_, errno);
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    const int err = errno;
+    ::close(fd);
+    if (p == MAP_FAILED) return Status::from_errno("mmap", path_, err);
+    map_ = static_cast<char*>(p);
+    map_size_ = size;
+    return map_;
+  }
+
   Status close() override {
     if (fd_ < 0) return closed_error("close", path_);
+    unmap();
     int fd = fd_;
     fd_ = -1;
     // No retry on EINTR: on Linux the descriptor is released either way.
@@ -141,9 +172,16 @@ class PosixWritableFile final : public WritableFile {
   const std::string& path() const override { return path_; }
 
  private:
+  void unmap() {
+    if (map_ != nullptr) ::munmap(map_, map_size_);
+    map_ = nullptr;
+  }
+
   std::string path_;
   int fd_;
   uint64_t position_;
+  char* map_ = nullptr;  // map_for_rewrite()
+  std::size_t map_size_ = 0;
 };
 
 class PosixRandomAccessFile final : public RandomAccessFile {

@@ -7,6 +7,12 @@
 // pays no added delay, and under load one fdatasync covers many commits.
 // In Batched mode a background thread syncs on a timer and after
 // batch_size appends, so an idle log still becomes durable.
+//
+// append_async() goes through the same queue but never makes the leader
+// sync: its callback waits in pending_ (in LSN order, since leaders append
+// in turn) until durable_lsn_ covers it. A second background thread
+// (started on the first asynchronous batch that needs a sync, in any mode)
+// syncs as soon as one waits, so a lone thread's batches share fdatasyncs.
 
 #include "strata/durability/log/log_writer.h"
 
@@ -80,9 +86,10 @@ class LogWriter::Impl {
   ~Impl() { (void)close(); }
 
   Status open(OpenReport* report);
+  // `done` is null for append(), the callback for append_async().
   Result<AppendResult> append(std::span<const std::string_view> records,
-                              const AppendOptions& options,
-                              std::span<Lsn> lsns);
+                              const AppendOptions& options, std::span<Lsn> lsns,
+                              AppendCallback* done);
   Status sync();
   Status wait_durable(Lsn lsn);
   Result<uint64_t> remove_segments_before(Lsn lsn);
@@ -111,6 +118,7 @@ class LogWriter::Impl {
     std::span<const std::string_view> records;
     std::span<Lsn> lsns;
     bool sync = false;
+    AppendCallback* callback = nullptr;  // set for append_async
     std::size_t bytes = 0;
     bool done = false;
     Status status;
@@ -135,9 +143,23 @@ class LogWriter::Impl {
   Status rotate();
   Status sync_file(const std::shared_ptr<WritableFile>& file);
 
+  // An append_async batch waiting for its callback.
+  struct PendingCallback {
+    Lsn end_lsn = 0;
+    bool needs_sync = false;  // else called once its predecessors are
+    AppendCallback done;
+  };
+
+  Status sync_once();
   void poison_locked(const Status& s);
   void syncer_loop();
+  void start_async_syncer_locked();
+  void async_syncer_loop();
   void note_durable(Lsn lsn);
+  // Calls back every pending batch that is ready, in LSN order, unless
+  // another thread is already doing so. With `fail`, every pending batch is
+  // ready and gets it. Call without mu_ held.
+  void run_callbacks(const Status* fail = nullptr);
 
   Env* env_;
   std::string dir_;
@@ -163,11 +185,19 @@ class LogWriter::Impl {
   bool stop_syncer_ = false;
   std::unique_ptr<Sleeper> syncer_sleeper_;  // Batched only, while open
   std::thread syncer_;
+  // Syncs for asynchronous batches, started on the first one that needs it.
+  std::thread async_syncer_;
+  std::condition_variable async_cv_;
+  std::deque<PendingCallback> pending_;  // LSN order
+  Lsn sync_wanted_lsn_ = 0;  // the end of the last pending batch to sync
+  bool running_callbacks_ = false;
+  std::vector<PendingCallback> callbacks_to_run_;  // used by one at a time
 
   // Owned by the leader.
   OpenSegment seg_;
   std::shared_ptr<WritableFile> current_file_;  // read by syncers under mu_
   std::string buf_;
+  std::vector<Waiter*> group_;
 };
 
 // ---------------------------------------------------------------- open
@@ -475,7 +505,7 @@ Status LogWriter::Impl::recover(OpenReport* report) {
 
 Result<AppendResult> LogWriter::Impl::append(
     std::span<const std::string_view> records, const AppendOptions& options,
-    std::span<Lsn> lsns) {
+    std::span<Lsn> lsns, AppendCallback* done) {
   if (records.empty()) {
     return Status::invalid_argument("append of an empty batch");
   }
@@ -486,6 +516,7 @@ Result<AppendResult> LogWriter::Impl::append(
   w.records = records;
   w.lsns = lsns;
   w.sync = options.sync;
+  w.callback = done;
   for (std::string_view r : records) {
     if (r.size() > options_.max_record_size) {
       return Status::invalid_argument("record of " + std::to_string(r.size()) +
@@ -508,15 +539,19 @@ Result<AppendResult> LogWriter::Impl::append(
     return w.result;
   }
 
-  // The leader: take every waiting batch, up to a byte budget.
-  std::vector<Waiter*> group;
+  // The leader: take every waiting batch, up to a byte budget. (group_ is
+  // the leader's, kept to save an allocation per group.)
+  std::vector<Waiter*>& group = group_;
+  group.clear();
   std::size_t bytes = 0;
-  bool need_sync = options_.mode.is_strict();
+  bool need_sync = false;
   for (Waiter* q : queue_) {
     if (!group.empty() && bytes + q->bytes > kMaxGroupBytes) break;
     group.push_back(q);
     bytes += q->bytes;
-    need_sync = need_sync || q->sync;
+    // An asynchronous batch waits for the syncer instead.
+    need_sync = need_sync || (q->callback == nullptr &&
+                              (options_.mode.is_strict() || q->sync));
   }
   Status s = poisoned_;
   l.unlock();
@@ -549,6 +584,23 @@ Result<AppendResult> LogWriter::Impl::append(
         std::max<uint64_t>(stats_.max_group_size, group.size());
     ++stats_.group_size_histogram[bucket_of(
         group.size(), stats_.group_size_histogram.size())];
+    bool wake_syncer = false;
+    for (Waiter* q : group) {
+      if (q->callback == nullptr) continue;
+      PendingCallback p;
+      p.end_lsn = q->result.end_lsn;
+      p.needs_sync = options_.mode.is_strict() || q->sync;
+      p.done = std::move(*q->callback);
+      if (p.needs_sync && !synced) {
+        sync_wanted_lsn_ = std::max(sync_wanted_lsn_, p.end_lsn);
+        wake_syncer = true;
+      }
+      pending_.push_back(std::move(p));
+    }
+    if (wake_syncer) {
+      start_async_syncer_locked();
+      async_cv_.notify_one();
+    }
     if (synced) {
       ++stats_.syncs;
       ++stats_.sync_micros_histogram[bucket_of(
@@ -575,7 +627,11 @@ Result<AppendResult> LogWriter::Impl::append(
     }
   }
   if (!queue_.empty()) queue_.front()->cv.notify_one();
-  if (!s.ok()) return poisoned_;
+  Status result_status = s.ok() ? Status() : poisoned_;
+  const bool callbacks = !pending_.empty();
+  l.unlock();
+  if (callbacks) run_callbacks();
+  if (!result_status.ok()) return result_status;
   return w.result;
 }
 
@@ -686,6 +742,12 @@ void LogWriter::Impl::note_durable(Lsn lsn) {
 }
 
 Status LogWriter::Impl::sync() {
+  Status s = sync_once();
+  run_callbacks();
+  return s;
+}
+
+Status LogWriter::Impl::sync_once() {
   std::unique_lock<std::mutex> l(mu_);
   if (!poisoned_.ok()) return poisoned_;
   if (closed_) return Status::invalid_argument("sync of a closed log");
@@ -749,6 +811,57 @@ void LogWriter::Impl::syncer_loop() {
   }
 }
 
+void LogWriter::Impl::start_async_syncer_locked() {
+  if (!async_syncer_.joinable() && !stop_syncer_) {
+    async_syncer_ = std::thread([this] { async_syncer_loop(); });
+  }
+}
+
+void LogWriter::Impl::async_syncer_loop() {
+  std::unique_lock<std::mutex> l(mu_);
+  while (!stop_syncer_) {
+    if (!poisoned_.ok() && !pending_.empty() && !running_callbacks_) {
+      l.unlock();
+      run_callbacks();  // they all fail
+      l.lock();
+      continue;
+    }
+    if (!poisoned_.ok() || sync_wanted_lsn_ <= durable_lsn_.load()) {
+      async_cv_.wait(l);
+      continue;
+    }
+    // An asynchronous batch waits: sync at once. The batches appended
+    // meanwhile share the next sync.
+    l.unlock();
+    (void)sync();  // a failure poisons the writer; callbacks run there
+    l.lock();
+  }
+}
+
+void LogWriter::Impl::run_callbacks(const Status* fail) {
+  std::unique_lock<std::mutex> l(mu_);
+  if (running_callbacks_) return;  // that thread will see ours too
+  running_callbacks_ = true;
+  std::vector<PendingCallback>& batch = callbacks_to_run_;
+  while (true) {
+    Status status = fail != nullptr ? *fail : poisoned_;
+    const Lsn durable = durable_lsn_.load();
+    while (!pending_.empty() && (!status.ok() || !pending_.front().needs_sync ||
+                                 pending_.front().end_lsn <= durable)) {
+      batch.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    if (batch.empty()) break;
+    l.unlock();
+    for (PendingCallback& p : batch) {
+      if (p.done) p.done(status);
+    }
+    batch.clear();
+    l.lock();
+  }
+  running_callbacks_ = false;
+}
+
 // ---------------------------------------------------------------- retire
 
 Result<uint64_t> LogWriter::Impl::remove_segments_before(Lsn lsn) {
@@ -800,14 +913,37 @@ Status LogWriter::Impl::close() {
   }
   stop_syncer_ = true;
   if (syncer_sleeper_) syncer_sleeper_->wake();
+  async_cv_.notify_all();
+  const bool pending = !pending_.empty();
   l.unlock();
   if (syncer_.joinable()) syncer_.join();
+  if (async_syncer_.joinable()) async_syncer_.join();
   // A manual clock waits for every live sleeper to go back to sleep; this
   // one's thread is gone.
   syncer_sleeper_.reset();
   Status s;
-  if (!options_.mode.is_none()) s = sync();
+  // Pending asynchronous batches are made durable even in None mode (one
+  // may have asked for a sync).
+  if (!options_.mode.is_none() || pending) s = sync();
+  run_callbacks();
   l.lock();
+  // Whatever a callback appends now is refused (closing_), so a batch the
+  // sync did not cover can remain only after a failure: fail it. Wait for a
+  // thread still running callbacks, so that none runs after close().
+  const Status never =
+      s.ok() ? Status::io_error("the log at " + dir_ +
+                                " was closed before a batch became durable")
+             : s;
+  while (running_callbacks_ || !pending_.empty()) {
+    const bool idle = !running_callbacks_;
+    l.unlock();
+    if (idle) {
+      run_callbacks(&never);
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    l.lock();
+  }
   closed_ = true;
   if (s.ok() && seg_.file) {
     s = poisoned_.ok() ? Status() : poisoned_;
@@ -846,13 +982,19 @@ Result<std::unique_ptr<LogWriter>> LogWriter::open(
 Result<AppendResult> LogWriter::append(
     std::span<const std::string_view> records, const AppendOptions& options,
     std::span<Lsn> lsns) {
-  return impl_->append(records, options, lsns);
+  return impl_->append(records, options, lsns, nullptr);
 }
 
 Result<AppendResult> LogWriter::append(std::string_view record,
                                        const AppendOptions& options) {
   return impl_->append(std::span<const std::string_view>(&record, 1), options,
-                       {});
+                       {}, nullptr);
+}
+
+Result<AppendResult> LogWriter::append_async(
+    std::span<const std::string_view> records, AppendCallback done,
+    const AppendOptions& options, std::span<Lsn> lsns) {
+  return impl_->append(records, options, lsns, &done);
 }
 
 Status LogWriter::sync() { return impl_->sync(); }

@@ -27,6 +27,8 @@ inline constexpr char kProgressMagic[8] = {'S', 'T', 'R', 'A',
                                            'T', 'A', 'P', 'R'};
 
 std::string encode_progress(const PublishedProgress& p);
+// The same into kProgressFileSize bytes at `out`.
+void encode_progress_to(const PublishedProgress& p, char* out);
 Result<PublishedProgress> decode_progress(std::string_view bytes);
 
 // Owned by a LogWriter. publish() keeps each LSN at its maximum, so calls
@@ -70,6 +72,9 @@ class ProgressPublisher {
   PublishedProgress cur_;
   uint64_t version_ = 0;
   std::unique_ptr<WritableFile> file_;
+  // The file mapped into memory when its Env allows (a rewrite is then a
+  // 64-byte copy instead of a pwrite per write group); else null.
+  char* mapped_ = nullptr;
   Status first_error_;
 };
 

@@ -6,6 +6,7 @@
 
 #include "strata/durability/mvcc/entry_codec.h"
 #include "mvcc/entry_stream.h"
+#include "util/encode_scratch.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::mvcc {
@@ -21,6 +22,22 @@ Status encode_checked(const WALEntry& entry, std::size_t max_record_size,
         std::to_string(out->size()) + " bytes, more than max_record_size " +
         std::to_string(max_record_size));
   }
+  return Status::ok_status();
+}
+
+// Encodes `entry` as the scratch's next record.
+Status encode_record(const WALEntry& entry, std::size_t max_record_size,
+                     EncodeScratch* scratch) {
+  const std::size_t start = scratch->size();
+  STRATA_RETURN_IF_ERROR(encode_entry(entry, scratch->bytes()));
+  const std::size_t size = scratch->size() - start;
+  if (size > max_record_size) {
+    return Status::invalid_argument(
+        "mvcc WAL: " + std::string(entry.type_name()) + " entry encodes to " +
+        std::to_string(size) + " bytes, more than max_record_size " +
+        std::to_string(max_record_size));
+  }
+  scratch->end_record();
   return Status::ok_status();
 }
 
@@ -121,26 +138,50 @@ Result<std::unique_ptr<WAL>> WAL::open(const std::string& dir,
 }
 
 Result<log::Lsn> WAL::append(const WALEntry& entry) {
-  std::string buf;
-  STRATA_RETURN_IF_ERROR(encode_checked(entry, options_.max_record_size, &buf));
-  auto r = writer_->append(std::string_view(buf));
-  if (!r.ok()) return std::move(r).status();
-  return r->first_lsn;
+  return append_one(entry, nullptr);
+}
+
+Result<log::Lsn> WAL::append_async(const WALEntry& entry,
+                                   log::AppendCallback done) {
+  return append_one(entry, &done);
 }
 
 Result<TxnAppendResult> WAL::append_transaction(
     std::span<const WALEntry> entries) {
+  return append_txn(entries, nullptr);
+}
+
+Result<TxnAppendResult> WAL::append_transaction_async(
+    std::span<const WALEntry> entries, log::AppendCallback done) {
+  return append_txn(entries, &done);
+}
+
+Result<log::Lsn> WAL::append_one(const WALEntry& entry,
+                                 log::AppendCallback* done) {
+  EncodeScratch scratch;
+  STRATA_RETURN_IF_ERROR(
+      encode_record(entry, options_.max_record_size, &scratch));
+  auto records = scratch.records();
+  auto r = done != nullptr ? writer_->append_async(records, std::move(*done))
+                           : writer_->append(records);
+  if (!r.ok()) return std::move(r).status();
+  return r->first_lsn;
+}
+
+Result<TxnAppendResult> WAL::append_txn(std::span<const WALEntry> entries,
+                                        log::AppendCallback* done) {
   STRATA_RETURN_IF_ERROR(check_transaction(entries));
-  std::vector<std::string> encoded(entries.size());
-  std::vector<std::string_view> records(entries.size());
+  // Encoded once, into the thread's scratch; the core's framing is the
+  // only other copy.
+  EncodeScratch scratch;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    Status s =
-        encode_checked(entries[i], options_.max_record_size, &encoded[i]);
+    Status s = encode_record(entries[i], options_.max_record_size, &scratch);
     if (!s.ok())
       return s.with_context("append_transaction: entry " + std::to_string(i));
-    records[i] = encoded[i];
   }
-  auto r = writer_->append(std::span<const std::string_view>(records));
+  auto batch = scratch.records();
+  auto r = done != nullptr ? writer_->append_async(batch, std::move(*done))
+                           : writer_->append(batch);
   if (!r.ok()) return std::move(r).status();
   return TxnAppendResult{r->first_lsn, r->last_lsn, r->end_lsn};
 }

@@ -25,14 +25,6 @@ void put_prefixed(std::string* out, std::string_view bytes) {
   out->append(bytes);
 }
 
-std::string put_like(std::string_view key, std::string_view value) {
-  std::string out;
-  out.reserve(4 + key.size() + value.size());
-  put_prefixed(&out, key);
-  out.append(value);
-  return out;
-}
-
 // Reads `u32 len | bytes` at the front of `*in`; `field` and `base` (the
 // offset of *in inside the payload) go into the error.
 Status get_prefixed(std::string_view* in, std::size_t base,
@@ -101,31 +93,39 @@ WalEntryType TxEntry::entry_type() const {
 }
 
 std::string TxEntry::to_wal_payload() const {
-  return std::visit(
-      Overloaded{
-          [](const KvPutOp& o) { return put_like(o.key, o.value); },
-          [](const KvDeleteOp& o) { return o.key; },
-          [](const JsonCreateOp& o) { return put_like(o.key, o.value); },
-          [](const JsonSetOp& o) { return put_like(o.key, o.value); },
-          [](const JsonDeleteOp& o) { return o.data; },
-          [](const JsonDestroyOp& o) { return o.key; },
-          [](const JsonPatchOp& o) { return put_like(o.key, o.patch); },
-          [](const EventAppendOp& o) { return o.payload; },
-          [](const StateInitOp& o) { return put_like(o.key, o.value); },
-          [](const StateSetOp& o) { return put_like(o.key, o.value); },
-          [](const StateTransitionOp& o) {
-            std::string out;
-            put_prefixed(&out, o.key);
-            put_prefixed(&out, o.from);
-            out.append(o.to);
-            return out;
-          },
-          [](const RunCreateOp& o) { return o.data; },
-          [](const RunUpdateOp& o) { return o.data; },
-          [](const RunBeginOp& o) { return o.data; },
-          [](const RunEndOp& o) { return o.data; },
-      },
-      op_);
+  std::string out;
+  append_wal_payload(&out);
+  return out;
+}
+
+void TxEntry::append_wal_payload(std::string* out) const {
+  auto put_like_to = [out](std::string_view key, std::string_view value) {
+    out->reserve(out->size() + 4 + key.size() + value.size());
+    put_prefixed(out, key);
+    out->append(value);
+  };
+  std::visit(Overloaded{
+                 [&](const KvPutOp& o) { put_like_to(o.key, o.value); },
+                 [&](const KvDeleteOp& o) { out->append(o.key); },
+                 [&](const JsonCreateOp& o) { put_like_to(o.key, o.value); },
+                 [&](const JsonSetOp& o) { put_like_to(o.key, o.value); },
+                 [&](const JsonDeleteOp& o) { out->append(o.data); },
+                 [&](const JsonDestroyOp& o) { out->append(o.key); },
+                 [&](const JsonPatchOp& o) { put_like_to(o.key, o.patch); },
+                 [&](const EventAppendOp& o) { out->append(o.payload); },
+                 [&](const StateInitOp& o) { put_like_to(o.key, o.value); },
+                 [&](const StateSetOp& o) { put_like_to(o.key, o.value); },
+                 [&](const StateTransitionOp& o) {
+                   put_prefixed(out, o.key);
+                   put_prefixed(out, o.from);
+                   out->append(o.to);
+                 },
+                 [&](const RunCreateOp& o) { out->append(o.data); },
+                 [&](const RunUpdateOp& o) { out->append(o.data); },
+                 [&](const RunBeginOp& o) { out->append(o.data); },
+                 [&](const RunEndOp& o) { out->append(o.data); },
+             },
+             op_);
 }
 
 bool TxEntry::has_tx_entry(WalEntryType type) {

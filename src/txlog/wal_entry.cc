@@ -259,6 +259,16 @@ Status encode_wal_entry(const WalEntry& entry, std::string* out,
   return Status::ok_status();
 }
 
+void encode_wal_entry_header(WalEntryType type, const TxId& tx_id,
+                             const std::optional<RunId>& run_id,
+                             std::string* out) {
+  put_u8(out, kWalEntryFormatVersion);
+  put_u8(out, to_byte(type));
+  put_u8(out, run_id ? kFlagHasRunId : 0);
+  put_uuid(out, tx_id);
+  if (run_id) put_uuid(out, *run_id);
+}
+
 Result<std::string> encode_wal_entry(const WalEntry& entry,
                                      std::size_t max_payload_size) {
   std::string out;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "strata/durability/log/log_reader.h"
+#include "util/encode_scratch.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::txlog {
@@ -38,18 +39,20 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(
 TxId WalWriter::begin_transaction() { return TxId::new_v7(); }
 
 Result<log::AppendResult> WalWriter::append_entries(
-    std::span<const WalEntry> entries, bool force_sync) {
+    std::span<const WalEntry> entries, bool force_sync,
+    log::AppendCallback* done) {
   // Encode every entry first, so that a bad one writes nothing.
-  std::vector<std::string> encoded(entries.size());
-  std::vector<std::string_view> records(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) {
+  EncodeScratch scratch;
+  for (const WalEntry& e : entries) {
     STRATA_RETURN_IF_ERROR(
-        encode_wal_entry(entries[i], &encoded[i], options_.max_payload_size));
-    records[i] = encoded[i];
+        encode_wal_entry(e, scratch.bytes(), options_.max_payload_size));
+    scratch.end_record();
   }
   log::AppendOptions ao;
   ao.sync = force_sync;
-  return log_->append(std::span<const std::string_view>(records), ao);
+  auto batch = scratch.records();
+  if (done != nullptr) return log_->append_async(batch, std::move(*done), ao);
+  return log_->append(batch, ao);
 }
 
 Result<log::Lsn> WalWriter::write_entry(const WalEntry& entry) {
@@ -146,19 +149,60 @@ Result<TransactionWriteResult> WalWriter::write_transaction(
 
 Result<log::Lsn> WalWriter::commit_atomic(
     const Transaction& tx, std::optional<uint64_t> commit_version) {
-  if (tx.is_empty()) return position();
+  return commit(tx, commit_version, nullptr);
+}
+
+Result<log::Lsn> WalWriter::commit_atomic_async(
+    const Transaction& tx, log::AppendCallback done,
+    std::optional<uint64_t> commit_version) {
+  return commit(tx, commit_version, &done);
+}
+
+Result<log::Lsn> WalWriter::commit(const Transaction& tx,
+                                   std::optional<uint64_t> commit_version,
+                                   log::AppendCallback* done) {
+  if (tx.is_empty()) {
+    if (done != nullptr && *done) (*done)(Status());
+    return position();
+  }
   if (tx.id().is_nil()) {
     return Status::invalid_argument("commit_atomic: nil tx id");
   }
-  std::vector<WalEntry> batch = tx.to_wal_entries();
   if (tx.len() > UINT32_MAX) {
     return Status::invalid_argument("commit_atomic: more than 2^32 entries");
   }
-  batch.push_back(WalEntry::commit_marker(
-      tx.id(), CommitInfo{env_->now_micros(), commit_version,
-                          static_cast<uint32_t>(tx.len())}));
-  STRATA_ASSIGN_OR_RETURN(auto r, append_entries(batch, false));
-  return r.last_lsn;
+  // Each operation is encoded straight into the thread's scratch (no
+  // WalEntry, no payload string of its own); the core's framing is the
+  // only other copy.
+  EncodeScratch scratch;
+  for (std::size_t i = 0; i < tx.len(); ++i) {
+    const TxEntry& op = tx.entries()[i];
+    encode_wal_entry_header(op.entry_type(), tx.id(), tx.run_id(),
+                            scratch.bytes());
+    const std::size_t payload_start = scratch.size();
+    op.append_wal_payload(scratch.bytes());
+    const std::size_t payload = scratch.size() - payload_start;
+    if (payload > options_.max_payload_size) {
+      return Status::invalid_argument(
+          "commit_atomic: entry " + std::to_string(i) + ": txlog " +
+          std::string(name(op.entry_type())) + " payload of " +
+          std::to_string(payload) + " bytes exceeds the limit of " +
+          std::to_string(options_.max_payload_size) + " bytes");
+    }
+    scratch.end_record();
+  }
+  STRATA_RETURN_IF_ERROR(encode_wal_entry(
+      WalEntry::commit_marker(tx.id(),
+                              CommitInfo{env_->now_micros(), commit_version,
+                                         static_cast<uint32_t>(tx.len())}),
+      scratch.bytes(), options_.max_payload_size));
+  scratch.end_record();
+  log::AppendOptions ao;
+  auto records = scratch.records();
+  auto r = done != nullptr ? log_->append_async(records, std::move(*done), ao)
+                           : log_->append(records, ao);
+  if (!r.ok()) return std::move(r).status();
+  return r->last_lsn;
 }
 
 Result<log::Lsn> WalWriter::write_snapshot_marker(const Uuid& snapshot_id,

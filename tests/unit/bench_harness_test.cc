@@ -15,10 +15,17 @@
 
 #include "harness/driver.h"
 #include "harness/raw_ceilings.h"
+#include "harness/strata_logs.h"
 
 namespace {
 
 namespace sb = strata_bench;
+
+TEST(BenchHarness, BenchKeyIsThreadSeqAndEntryInSixteenDigits) {
+  EXPECT_EQ(strata_bench::bench_key(7, 123456, 42), "0700001234560042");
+  EXPECT_EQ(strata_bench::bench_key(123, 12345678901ULL, 12345),
+            "2323456789012345");
+}
 
 TEST(BenchHarness, HistogramPercentilesAreWithinTheirBucket) {
   sb::LatencyHistogram h;

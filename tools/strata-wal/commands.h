@@ -86,6 +86,7 @@ struct BenchArgs {
   uint64_t value_size = 128;
   uint64_t ceiling_ms = 1000;  // 0: no ceilings
   uint64_t segment_size = 0;
+  uint64_t async_depth = 0;  // 0: synchronous commits
   bool keep = false;
   bool json = false;
 };

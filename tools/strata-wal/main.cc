@@ -225,6 +225,9 @@ int run(int argc, char** argv) {
           "how long each ceiling loop runs (default 1000; 0: none)");
   add_u64(c_bench, "--segment-size", &bench.segment_size,
           "advanced: target segment size in bytes (default 64 MiB)");
+  add_u64(c_bench, "--async", &bench.async_depth,
+          "commit asynchronously with up to N commits in flight per thread "
+          "(latency: call to callback)");
   c_bench->add_flag("--keep", bench.keep,
                     "keep the log (DIR/log) for inspection");
   c_bench->add_flag("--json", bench.json, "one JSON object");

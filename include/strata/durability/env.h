@@ -57,6 +57,16 @@ class WritableFile {
   // one pwrite when the file does not shrink, so that a concurrent reader
   // never sees it shorter.
   virtual Status overwrite(uint64_t offset, std::string_view data);
+  // Maps the file's first `size` bytes (<= position()) into memory for
+  // rewriting in place: a store there reaches the OS as an overwrite() does
+  // (a process crash keeps it, a power cut may not; nothing syncs it), but
+  // costs no system call. The memory stays valid until close() or the
+  // destructor; the file must not shrink meanwhile. For a small file
+  // rewritten very often (the log's PROGRESS). NotSupported when the file
+  // cannot be mapped, which is the default (an Env that tracks or injects
+  // faults into writes must not hand out memory it cannot see): the caller
+  // then uses overwrite().
+  virtual Result<char*> map_for_rewrite(std::size_t size);
   virtual uint64_t position() const = 0;
   // Closes the file; later calls fail. The destructor closes too, ignoring
   // errors, so call close() where the error matters.

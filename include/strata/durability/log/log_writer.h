@@ -6,12 +6,15 @@
 // rotation) and positions itself after the last valid record. All methods
 // are thread-safe. Concurrent append() calls are grouped: one thread writes
 // every waiting batch with one write and, in Strict mode, one fdatasync.
+// append_async() lets one thread keep many commits in flight: it returns
+// once the batch is written and calls back once the mode's promise holds.
 
 #ifndef STRATA_DURABILITY_LOG_LOG_WRITER_H_
 #define STRATA_DURABILITY_LOG_LOG_WRITER_H_
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -59,6 +62,10 @@ struct AppendResult {
   Lsn last_lsn = 0;   // LSN of its last record
   Lsn end_lsn = 0;    // the LSN just past the batch
 };
+
+// Called once an append_async() batch is durable under the mode (OK), or
+// once it never will be (the writer was poisoned or closed first).
+using AppendCallback = std::function<void(const Status& status)>;
 
 // What open() found and did.
 struct OpenReport {
@@ -116,6 +123,31 @@ class LogWriter {
                               std::span<Lsn> lsns = {});
   Result<AppendResult> append(std::string_view record,
                               const AppendOptions& options = {});
+
+  // The asynchronous append: writes the batch like append() (its records
+  // may be reused once it returns, and its LSNs are in the result) but does
+  // not wait for the mode's promise; `done` is called when it holds:
+  //   - Strict, or options.sync: once an fdatasync covers the batch. A
+  //     background thread syncs as soon as a batch is waiting, so while it
+  //     syncs, the next appends queue up and share the next fdatasync.
+  //   - Batched and None: once the bytes are in the OS, which is already
+  //     true on return (Batched's own syncs still come on its timer).
+  // The contract:
+  //   - When append_async returns an error, nothing was written and `done`
+  //     is never called. Otherwise `done` is called exactly once.
+  //   - Callbacks run in LSN order, one at a time, never under the writer's
+  //     lock: on the appending thread (possibly before append_async
+  //     returns), the background syncer, or a thread in sync() or close().
+  //     Keep them short; they may call append_async but not close().
+  //   - A write or sync failure poisons the writer: every pending callback
+  //     gets the poisoning error (its code and errno included).
+  //   - close() (and the destructor) syncs, so pending batches become
+  //     durable and are called back with OK, or with the error if the sync
+  //     fails, before close() returns.
+  Result<AppendResult> append_async(std::span<const std::string_view> records,
+                                    AppendCallback done,
+                                    const AppendOptions& options = {},
+                                    std::span<Lsn> lsns = {});
 
   // Makes everything appended so far durable.
   Status sync();

@@ -111,6 +111,18 @@ class WAL {
   // of that run. InvalidArgument (and nothing written) otherwise.
   Result<TxnAppendResult> append_transaction(std::span<const WALEntry> entries);
 
+  // The asynchronous forms (log::LogWriter::append_async has the whole
+  // contract): they return once the entries are written, with their LSNs,
+  // and call `done` once the mode's promise holds (Strict: once synced), so
+  // that one thread can keep many transactions in flight. On an error
+  // return nothing was written and `done` is never called; otherwise it is
+  // called exactly once, in LSN order with the other callbacks, with the
+  // poisoning error if a write or sync fails first.
+  Result<log::Lsn> append_async(const WALEntry& entry,
+                                log::AppendCallback done);
+  Result<TxnAppendResult> append_transaction_async(
+      std::span<const WALEntry> entries, log::AppendCallback done);
+
   // Every entry from `from` on (the first entry whose LSN is >= from), up
   // to what was appended when the call started. A torn tail ends the read;
   // any other problem, or a record that does not decode, is an error.
@@ -159,6 +171,10 @@ class WAL {
   WAL(std::string dir, const WalOptions& options,
       std::unique_ptr<log::LogWriter> writer);
   Env* env() const;
+  // `done` is null for the synchronous forms.
+  Result<log::Lsn> append_one(const WALEntry& entry, log::AppendCallback* done);
+  Result<TxnAppendResult> append_txn(std::span<const WALEntry> entries,
+                                     log::AppendCallback* done);
 
   std::string dir_;
   WalOptions options_;

@@ -118,6 +118,8 @@ class TxEntry {
   WalEntryType entry_type() const;
   // The payload bytes in the original's layout.
   std::string to_wal_payload() const;
+  // The same, appended to `*out` (no string of its own).
+  void append_wal_payload(std::string* out) const;
 
   // Whether a type has a TxEntry (false for control and Vector types).
   static bool has_tx_entry(WalEntryType type);

@@ -156,6 +156,14 @@ Result<std::string> encode_wal_entry(
     const WalEntry& entry,
     std::size_t max_payload_size = kDefaultMaxPayloadSize);
 
+// Appends what encode_wal_entry writes before the payload (version, type,
+// flags, tx id, run id), for an encoder that then appends a data entry's
+// payload in place (WalWriter's commits, without building WalEntry
+// objects). The payload follows to the end of the record.
+void encode_wal_entry_header(WalEntryType type, const TxId& tx_id,
+                             const std::optional<RunId>& run_id,
+                             std::string* out);
+
 // Decodes one record payload. Never reads out of bounds on any input.
 //   NotSupported  a newer entry format version, or a type value unused in
 //                 its range (entry_type_from_byte): bytes a newer writer

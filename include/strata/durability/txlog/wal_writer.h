@@ -107,6 +107,18 @@ class WalWriter {
   Result<log::Lsn> commit_atomic(const Transaction& tx,
                                  std::optional<uint64_t> commit_version = {});
 
+  // The asynchronous commit (log::LogWriter::append_async has the whole
+  // contract): returns the commit marker's LSN once the transaction is
+  // written and calls `done` once the mode's promise holds (Strict: once
+  // synced), so that one thread can keep many commits in flight. On an
+  // error return nothing was written and `done` is never called; otherwise
+  // it is called exactly once, in LSN order with the other callbacks, with
+  // the poisoning error if a write or sync fails first. An empty
+  // transaction writes nothing: `done` is called with OK before returning.
+  Result<log::Lsn> commit_atomic_async(
+      const Transaction& tx, log::AppendCallback done,
+      std::optional<uint64_t> commit_version = {});
+
   // A snapshot marker: the snapshot `snapshot_id` holds the state of every
   // entry below `wal_lsn`. Always synced, whatever the mode (as the
   // original did).
@@ -149,8 +161,13 @@ class WalWriter {
       : options_(options), env_(env), log_(std::move(log)) {}
 
   // Encodes and appends `entries` as one batch; returns the batch's result.
+  // With `done`, asynchronously (append_async).
   Result<log::AppendResult> append_entries(std::span<const WalEntry> entries,
-                                           bool force_sync);
+                                           bool force_sync,
+                                           log::AppendCallback* done = nullptr);
+  Result<log::Lsn> commit(const Transaction& tx,
+                          std::optional<uint64_t> commit_version,
+                          log::AppendCallback* done);
 
   // Removes and returns the number of entries written for `tx_id`.
   uint32_t take_entry_count(const TxId& tx_id);
