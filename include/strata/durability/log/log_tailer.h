@@ -67,6 +67,16 @@ struct TailedRecord {
   Lsn next_lsn = 0;
 };
 
+// Where a transaction tailer stands. Transactions written entry by entry
+// may interleave, so it takes two LSNs: reading restarts at restart_lsn
+// (the first record of the oldest transaction still open), and only
+// transactions whose commit record is at or after next_commit_lsn are
+// delivered, so a restart neither loses nor repeats one.
+struct TxnTailPosition {
+  Lsn restart_lsn = 0;
+  Lsn next_commit_lsn = 0;
+};
+
 class LogTailer {
  public:
   LogTailer(const LogTailer&) = delete;
