@@ -54,6 +54,12 @@ class TxnTailer {
   Result<bool> next(CommittedTxn* txn, std::chrono::milliseconds timeout);
   void cancel() { tailer_->cancel(); }
   bool cancelled() const { return tailer_->cancelled(); }
+  // With a slot (tail.slot): keeps the log from `next.restart_lsn` on for
+  // this consumer. A restart from the slot alone may repeat transactions
+  // committed after restart_lsn; keep next_commit_lsn to skip them.
+  Status ack(const log::TxnTailPosition& next) {
+    return tailer_->ack(next.restart_lsn);
+  }
 
  private:
   struct Open {
