@@ -153,7 +153,10 @@ int run_tail(const TailArgs& args) {
   auto tailer = lg::LogTailer::open(args.dir, o);
   if (!tailer.ok()) {
     print_error("tail", tailer.status().to_string());
-    return exit_code_for(tailer.status());
+    // The directory is a log (checked above): NotFound is a gap or a
+    // dropped slot, a problem of the log rather than of the arguments.
+    return tailer.status().is_not_found() ? kExitLogProblem
+                                          : exit_code_for(tailer.status());
   }
   install_stop_handlers();
 
