@@ -30,6 +30,7 @@
 #include "log/format.h"
 #include "log/log_reader_impl.h"
 #include "log/progress_file.h"
+#include "log/slot_file.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::log {
@@ -92,7 +93,9 @@ class LogWriter::Impl {
                               AppendCallback* done);
   Status sync();
   Status wait_durable(Lsn lsn);
-  Result<uint64_t> remove_segments_before(Lsn lsn);
+  Result<uint64_t> remove_segments_before(Lsn lsn, RetireReport* report);
+  Result<Lsn> apply_slots(Lsn lsn, RetireReport* report);
+  Result<uint64_t> retire_before(Lsn lsn);
   Status close();
 
   Lsn durable_lsn() const { return durable_lsn_.load(); }
@@ -864,7 +867,94 @@ void LogWriter::Impl::run_callbacks(const Status* fail) {
 
 // ---------------------------------------------------------------- retire
 
-Result<uint64_t> LogWriter::Impl::remove_segments_before(Lsn lsn) {
+// Lowers `lsn` to the oldest slot's restart LSN, dropping the slots that
+// would retain more than max_slot_retained_bytes.
+Result<Lsn> LogWriter::Impl::apply_slots(Lsn lsn, RetireReport* report) {
+  STRATA_ASSIGN_OR_RETURN(std::vector<SlotState> slots, list_slots(env_, dir_));
+  slots.erase(std::remove_if(slots.begin(), slots.end(),
+                             [&](const SlotState& s) {
+                               return s.dropped || s.restart_lsn >= lsn;
+                             }),
+              slots.end());
+  if (slots.empty()) return lsn;
+  std::sort(slots.begin(), slots.end(),
+            [](const SlotState& a, const SlotState& b) {
+              return a.restart_lsn < b.restart_lsn;
+            });
+  std::vector<std::pair<uint64_t, Lsn>> segs;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    segs = segments_;
+  }
+  auto keep_from = [&](Lsn l) {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i + 1 < segs.size(); ++i) {
+      if (segs[i + 1].second <= l) k = i + 1;
+    }
+    return k;
+  };
+  // Bytes kept for a slot at `l` beyond what retiring below `lsn` keeps.
+  auto retained = [&](Lsn l) {
+    uint64_t bytes = 0;
+    for (std::size_t i = keep_from(l); i < keep_from(lsn); ++i) {
+      bytes += kSegmentHeaderSize + (segs[i + 1].second - segs[i].second);
+    }
+    return bytes;
+  };
+  const uint64_t cap = options_.max_slot_retained_bytes;
+  std::vector<SlotState> dropped;
+  Lsn effective = lsn;
+  for (const SlotState& s : slots) {
+    if (cap != 0 && retained(s.restart_lsn) > cap) {
+      dropped.push_back(s);
+      continue;
+    }
+    effective = s.restart_lsn;
+    break;
+  }
+  if (report != nullptr) {
+    for (const SlotState& s : slots) {
+      if (s.restart_lsn >= effective &&
+          std::none_of(dropped.begin(), dropped.end(),
+                       [&](const SlotState& d) { return d.name == s.name; })) {
+        report->holding_slots.push_back(s.name);
+      }
+    }
+  }
+  const Lsn new_start = segs.empty() ? 0 : segs[keep_from(effective)].second;
+  for (SlotState s : dropped) {
+    std::string msg =
+        "dropped replication slot '" + s.name + "' of " + dir_ +
+        ": keeping its segments from LSN " + std::to_string(s.restart_lsn) +
+        " would retain " + std::to_string(retained(s.restart_lsn)) +
+        " bytes, over max_slot_retained_bytes (" + std::to_string(cap) + ")";
+    s.dropped = true;
+    s.dropped_at_lsn = new_start;
+    // Marked before any segment goes, so its consumer is told why.
+    STRATA_RETURN_IF_ERROR(write_slot(env_, dir_, s));
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      ++stats_.slots_dropped;
+    }
+    if (report != nullptr) {
+      report->dropped_slots.push_back(s.name);
+      report->messages.push_back(std::move(msg));
+    }
+  }
+  return effective;
+}
+
+Result<uint64_t> LogWriter::Impl::remove_segments_before(Lsn lsn,
+                                                         RetireReport* report) {
+  if (report != nullptr) *report = RetireReport{};
+  STRATA_ASSIGN_OR_RETURN(lsn, apply_slots(lsn, report));
+  if (report != nullptr) report->retired_before = lsn;
+  auto removed = retire_before(lsn);
+  if (report != nullptr && removed.ok()) report->removed = *removed;
+  return removed;
+}
+
+Result<uint64_t> LogWriter::Impl::retire_before(Lsn lsn) {
   std::vector<uint64_t> doomed;
   uint64_t first_kept = 0;
   Lsn first_kept_lsn = 0;
@@ -1001,8 +1091,9 @@ Status LogWriter::sync() { return impl_->sync(); }
 Lsn LogWriter::durable_lsn() const { return impl_->durable_lsn(); }
 Status LogWriter::wait_durable(Lsn lsn) { return impl_->wait_durable(lsn); }
 Lsn LogWriter::end_lsn() const { return impl_->end_lsn(); }
-Result<uint64_t> LogWriter::remove_segments_before(Lsn lsn) {
-  return impl_->remove_segments_before(lsn);
+Result<uint64_t> LogWriter::remove_segments_before(Lsn lsn,
+                                                   RetireReport* report) {
+  return impl_->remove_segments_before(lsn, report);
 }
 Status LogWriter::close() { return impl_->close(); }
 LogWriterStats LogWriter::stats() const { return impl_->stats(); }

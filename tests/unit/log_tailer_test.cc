@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "strata/durability/log/log_tailer.h"
 #include "strata/durability/log/progress.h"
+#include "strata/durability/log/slot.h"
 #include "strata/durability/testing/fault_injection_env.h"
 #include "log/progress_file.h"
 #include "support/log_test_util.h"
@@ -178,6 +182,377 @@ TEST(ProgressPowerCutTest, ReopenAfterProcessCrashSyncsTheKeptTail) {
   ReadAll all = read_all(&env, "/db/log");
   ASSERT_TRUE(all.status.ok());
   EXPECT_EQ(all.payloads.size(), 5u);
+}
+
+// ---------------------------------------------------------------- tailer
+
+using std::chrono::milliseconds;
+
+struct Drained {
+  Status status;
+  std::vector<std::string> payloads;
+  std::vector<Lsn> lsns;
+};
+
+// Takes every record the tailer has ready now.
+Drained drain(LogTailer* t, milliseconds timeout = milliseconds(0)) {
+  Drained d;
+  TailedRecord rec;
+  while (true) {
+    auto got = t->next(&rec, timeout);
+    if (!got.ok()) {
+      d.status = got.status();
+      break;
+    }
+    if (!*got) break;
+    d.payloads.push_back(rec.payload);
+    d.lsns.push_back(rec.lsn);
+  }
+  return d;
+}
+
+class TailerTest : public ProgressTest {
+ protected:
+  std::unique_ptr<LogTailer> tailer(LogTailerOptions o = {}) {
+    o.env = env_.get();
+    auto t = LogTailer::open(dir_, o);
+    EXPECT_TRUE(t.ok()) << t.status().to_string();
+    return t.ok() ? std::move(*t) : nullptr;
+  }
+  std::vector<std::string> append_n(LogWriter* w, int from, int n) {
+    std::vector<std::string> out;
+    for (int i = from; i < from + n; ++i) {
+      out.push_back(payload_for(i, 40));
+      EXPECT_TRUE(w->append(out.back()).ok());
+    }
+    return out;
+  }
+};
+
+TEST_F(TailerTest, DeliversEveryRecordOnceInOrderAcrossRotation) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  LogTailerOptions o;
+  o.writer = w->get();
+  auto t = tailer(o);
+  auto first = append_n(w->get(), 0, 30);
+  Drained d = drain(t.get());
+  ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+  EXPECT_EQ(d.payloads, first);
+  auto second = append_n(w->get(), 30, 30);
+  d = drain(t.get());
+  EXPECT_EQ(d.payloads, second);
+  EXPECT_GT((*w)->stats().rotations, 1u);
+  EXPECT_EQ(t->position(), d.lsns.back() + 1);
+}
+
+TEST_F(TailerTest, FollowsThroughTheProgressFileWithoutTheWriter) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  auto t = tailer();  // as another process would: no writer pointer
+  auto recs = append_n(w->get(), 0, 40);
+  Drained d = drain(t.get());
+  ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+  EXPECT_EQ(d.payloads, recs);
+}
+
+TEST_F(TailerTest, WaitsForDurabilityUnlessAskedForUnsyncedRecords) {
+  auto w = LogWriter::open(dir_, options(DurabilityMode::batched(60000, 1000)));
+  ASSERT_TRUE(w.ok());
+  LogTailerOptions o;
+  o.writer = w->get();
+  auto durable_only = tailer(o);
+  o.deliver_unsynced = true;
+  auto eager = tailer(o);
+  ASSERT_TRUE((*w)->append("one").ok());
+  TailedRecord rec;
+  auto got = durable_only->next(&rec, milliseconds(20));
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(*got);
+  got = eager->next(&rec, milliseconds(0));
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(rec.payload, "one");
+  ASSERT_TRUE((*w)->sync().ok());
+  got = durable_only->next(&rec, milliseconds(1000));
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(rec.payload, "one");
+}
+
+TEST_F(TailerTest, NextWakesWhenTheWriterAppends) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  LogTailerOptions o;
+  o.writer = w->get();
+  auto t = tailer(o);
+  std::thread appender([&] {
+    std::this_thread::sleep_for(milliseconds(20));
+    EXPECT_TRUE((*w)->append("late").ok());
+  });
+  TailedRecord rec;
+  auto got = t->next(&rec, milliseconds(10000));
+  appender.join();
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(rec.payload, "late");
+}
+
+TEST_F(TailerTest, CancelFromAnotherThreadEndsAWaitingNext) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  for (bool with_writer : {true, false}) {
+    LogTailerOptions o;
+    if (with_writer) o.writer = w->get();
+    auto t = tailer(o);
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(milliseconds(20));
+      t->cancel();
+    });
+    TailedRecord rec;
+    auto got = t->next(&rec, milliseconds(60000));
+    canceller.join();
+    ASSERT_TRUE(got.ok());
+    EXPECT_FALSE(*got);
+    EXPECT_TRUE(t->cancelled());
+  }
+}
+
+TEST_F(TailerTest, RetiredStartLsnIsAGapErrorNamingTheOldestLsn) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  append_n(w->get(), 0, 60);
+  auto removed = (*w)->remove_segments_before((*w)->end_lsn());
+  ASSERT_TRUE(removed.ok());
+  ASSERT_GT(*removed, 0u);
+  LogTailerOptions o;
+  o.env = env_.get();
+  o.start_lsn = 0;
+  auto t = LogTailer::open(dir_, o);
+  ASSERT_FALSE(t.ok());
+  EXPECT_TRUE(t.status().is_not_found());
+  const std::string msg = t.status().to_string();
+  EXPECT_NE(msg.find("gap: LSN 0"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("oldest LSN available"), std::string::npos) << msg;
+
+  // from_oldest starts where the log now begins.
+  o.from_oldest = true;
+  auto oldest = LogTailer::open(dir_, o);
+  ASSERT_TRUE(oldest.ok()) << oldest.status().to_string();
+  EXPECT_GT((*oldest)->position(), 0u);
+}
+
+TEST_F(TailerTest, RetirementPassingAFollowingTailerIsAGapError) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  LogTailerOptions o;
+  o.writer = w->get();
+  auto t = tailer(o);
+  append_n(w->get(), 0, 60);
+  ASSERT_TRUE((*w)->remove_segments_before((*w)->end_lsn()).ok());
+  Drained d = drain(t.get());
+  EXPECT_TRUE(d.payloads.empty());
+  EXPECT_TRUE(d.status.is_not_found()) << d.status.to_string();
+  EXPECT_NE(d.status.to_string().find("gap"), std::string::npos);
+}
+
+TEST_F(TailerTest, PartialRecordAtTheTailIsNotYetButDamageBelowIsCorruption) {
+  std::vector<std::string> recs;
+  {
+    auto w = LogWriter::open(dir_, options());
+    ASSERT_TRUE(w.ok());
+    recs = append_n(w->get(), 0, 5);
+  }
+  // A half-written record after the clean end: "not yet".
+  auto reader = LogReader::open(dir_, LogReaderOptions{env_.get()});
+  ASSERT_TRUE(reader.ok());
+  const std::string last = (*reader)->segments().back().file;
+  std::string bytes = testutil::must_read(env_.get(), last);
+  testutil::must_write(env_.get(), last,
+                       bytes + std::string("\x11\x22\x33", 3));
+  LogTailerOptions o;
+  o.trust_unpublished = true;
+  auto t = tailer(o);
+  Drained d = drain(t.get());
+  ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+  EXPECT_EQ(d.payloads, recs);
+
+  // A flipped byte in a record below the published durable LSN.
+  bytes[bytes.size() - 50] ^= 0x40;
+  testutil::must_write(env_.get(), last, bytes);
+  auto fresh = tailer();
+  d = drain(fresh.get(), milliseconds(50));
+  EXPECT_TRUE(d.status.is_corruption()) << d.status.to_string();
+  EXPECT_NE(d.status.to_string().find(last), std::string::npos)
+      << d.status.to_string();
+}
+
+TEST_F(TailerTest, RestartAtTheLastPositionResumesWithoutLossOrDuplicates) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  auto all = append_n(w->get(), 0, 50);
+  std::vector<std::string> got;
+  Lsn resume = 0;
+  for (int round = 0; round < 5; ++round) {
+    LogTailerOptions o;
+    o.start_lsn = resume;
+    auto t = tailer(o);
+    TailedRecord rec;
+    for (int i = 0; i < 10; ++i) {
+      auto more = t->next(&rec, milliseconds(0));
+      ASSERT_TRUE(more.ok());
+      ASSERT_TRUE(*more);
+      got.push_back(rec.payload);
+      resume = rec.next_lsn;
+    }
+  }
+  EXPECT_EQ(got, all);
+}
+
+// ---------------------------------------------------------------- slots
+
+TEST_F(TailerTest, SlotHoldsItsSegmentsBackFromRetirement) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(create_slot(env_.get(), dir_, "replica", 0).ok());
+  auto all = append_n(w->get(), 0, 60);
+  RetireReport report;
+  auto removed = (*w)->remove_segments_before((*w)->end_lsn(), &report);
+  ASSERT_TRUE(removed.ok()) << removed.status().to_string();
+  EXPECT_EQ(*removed, 0u);
+  EXPECT_EQ(report.holding_slots, std::vector<std::string>{"replica"});
+
+  LogTailerOptions o;
+  o.slot = "replica";
+  auto t = tailer(o);
+  TailedRecord rec;
+  for (int i = 0; i < 30; ++i) {
+    auto more = t->next(&rec, milliseconds(0));
+    ASSERT_TRUE(more.ok() && *more);
+  }
+  ASSERT_TRUE(t->ack(rec.next_lsn).ok());
+  removed = (*w)->remove_segments_before((*w)->end_lsn(), &report);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_GT(*removed, 0u);
+  EXPECT_LE(report.retired_before, rec.next_lsn);
+
+  // A new tailer on the slot resumes where the acknowledgement left it.
+  auto again = tailer(o);
+  Drained d = drain(again.get());
+  ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+  EXPECT_EQ(d.payloads, std::vector<std::string>(all.begin() + 30, all.end()));
+
+  ASSERT_TRUE(drop_slot(env_.get(), dir_, "replica").ok());
+  ASSERT_TRUE((*w)->remove_segments_before((*w)->end_lsn()).ok());
+  auto slots = list_slots(env_.get(), dir_);
+  ASSERT_TRUE(slots.ok());
+  EXPECT_TRUE(slots->empty());
+}
+
+TEST_F(TailerTest, SlotOverTheSizeCapIsDroppedLoudly) {
+  LogWriterOptions wo = options();
+  wo.max_slot_retained_bytes = 2048;
+  auto w = LogWriter::open(dir_, wo);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(create_slot(env_.get(), dir_, "slow", 0).ok());
+  LogTailerOptions o;
+  o.slot = "slow";
+  auto t = tailer(o);
+  append_n(w->get(), 0, 100);  // ~5 KiB over 1 KiB segments
+  RetireReport report;
+  auto removed = (*w)->remove_segments_before((*w)->end_lsn(), &report);
+  ASSERT_TRUE(removed.ok()) << removed.status().to_string();
+  EXPECT_GT(*removed, 0u);
+  EXPECT_EQ(report.dropped_slots, std::vector<std::string>{"slow"});
+  ASSERT_EQ(report.messages.size(), 1u);
+  EXPECT_NE(report.messages[0].find("max_slot_retained_bytes"),
+            std::string::npos);
+  EXPECT_EQ((*w)->stats().slots_dropped, 1u);
+
+  Drained d = drain(t.get());
+  EXPECT_TRUE(d.payloads.empty());
+  EXPECT_TRUE(d.status.is_not_found()) << d.status.to_string();
+  EXPECT_NE(d.status.to_string().find("slot 'slow'"), std::string::npos)
+      << d.status.to_string();
+  EXPECT_NE(d.status.to_string().find("dropped"), std::string::npos);
+  EXPECT_FALSE(advance_slot(env_.get(), dir_, "slow", 0).ok());
+}
+
+TEST_F(TailerTest, DamagedSlotFileIsCorruptionAndBlocksRetirement) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(create_slot(env_.get(), dir_, "a", 0).ok());
+  std::string path = dir_ + "/" + slot_file_name("a");
+  std::string bytes = testutil::must_read(env_.get(), path);
+  bytes[17] ^= 1;
+  testutil::must_write(env_.get(), path, bytes);
+  auto s = read_slot(env_.get(), dir_, "a");
+  ASSERT_TRUE(s.status().is_corruption());
+  EXPECT_NE(s.status().to_string().find(path), std::string::npos);
+  append_n(w->get(), 0, 60);
+  auto removed = (*w)->remove_segments_before((*w)->end_lsn());
+  EXPECT_TRUE(removed.status().is_corruption());
+}
+
+TEST(SlotTest, NamesAreCheckedAndSlotsAreUnique) {
+  auto env = new_mem_env();
+  ASSERT_TRUE(env->create_dir("/d").ok());
+  EXPECT_TRUE(
+      create_slot(env.get(), "/d", "bad/name", 0).is_invalid_argument());
+  EXPECT_TRUE(create_slot(env.get(), "/d", "", 0).is_invalid_argument());
+  ASSERT_TRUE(create_slot(env.get(), "/d", "ok_1", 7).ok());
+  EXPECT_TRUE(create_slot(env.get(), "/d", "ok_1", 0).is_invalid_argument());
+  auto s = read_slot(env.get(), "/d", "ok_1");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->restart_lsn, 7u);
+  EXPECT_FALSE(s->dropped);
+  EXPECT_TRUE(read_slot(env.get(), "/d", "nope").status().is_not_found());
+}
+
+// Under the default setting nothing the tailer delivered is lost by a
+// power cut, whether it follows the writer in-process or through PROGRESS.
+TEST(TailerPowerCutTest, NeverDeliversWhatAPowerCutThenRemoves) {
+  for (bool in_process : {true, false}) {
+    for (int seed = 0; seed < 6; ++seed) {
+      auto base = new_mem_env();
+      testing::FaultInjectionEnv env(base.get());
+      ASSERT_TRUE(env.create_dir("/db").ok());
+      LogWriterOptions wo;
+      wo.env = &env;
+      wo.mode = DurabilityMode::batched(60000, 1000);
+      wo.segment_size = 256;
+      std::vector<std::string> delivered;
+      {
+        auto w = LogWriter::open("/db/log", wo);
+        ASSERT_TRUE(w.ok());
+        LogTailerOptions o;
+        o.env = &env;
+        if (in_process) o.writer = w->get();
+        auto t = LogTailer::open("/db/log", o);
+        ASSERT_TRUE(t.ok()) << t.status().to_string();
+        for (int i = 0; i < 20; ++i) {
+          ASSERT_TRUE((*w)->append(payload_for(i, 30)).ok());
+          if ((i + seed) % 7 == 3) {
+            ASSERT_TRUE((*w)->sync().ok());
+          }
+          Drained d = drain(t->get());
+          ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+          delivered.insert(delivered.end(), d.payloads.begin(),
+                           d.payloads.end());
+        }
+        env.simulate_process_crash();
+      }
+      ASSERT_TRUE(env.simulate_power_cut().ok());
+      ReadAll all = read_all(&env, "/db/log");
+      ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+      ASSERT_LE(delivered.size(), all.payloads.size())
+          << "in_process " << in_process << " seed " << seed;
+      for (std::size_t i = 0; i < delivered.size(); ++i) {
+        EXPECT_EQ(delivered[i], all.payloads[i]);
+      }
+      EXPECT_FALSE(delivered.empty());
+    }
+  }
 }
 
 }  // namespace

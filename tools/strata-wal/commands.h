@@ -45,6 +45,15 @@ struct DumpArgs {
   bool quiet = false;
 };
 
+struct TailArgs {
+  std::string dir;
+  std::optional<uint64_t> from_lsn;  // none: the oldest entry held
+  bool follow = false;
+  bool json = false;
+  std::string slot;
+  bool unsynced = false;
+};
+
 struct VerifyArgs {
   std::string dir;
   bool json = false;
@@ -94,6 +103,7 @@ struct BenchArgs {
 int run_demo(const DemoArgs& args);
 int run_write(const WriteArgs& args);
 int run_dump(const DumpArgs& args);
+int run_tail(const TailArgs& args);
 int run_verify(const VerifyArgs& args);
 int run_recover(const RecoverArgs& args);
 int run_repair(const RepairArgs& args);

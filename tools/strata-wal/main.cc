@@ -121,6 +121,26 @@ int run(int argc, char** argv) {
                    "commit order, as recovery sees them");
   c_dump->add_flag("--quiet,-q", dump.quiet, "no progress bar");
 
+  TailArgs tail;
+  auto* c_tail = app.add_subcommand(
+      "tail",
+      "Print the entries of the log in DIR as they become durable, in the "
+      "format of dump. Takes no lock: runs beside a live writer.");
+  c_tail->add_option("DIR", tail.dir, "log directory")->required();
+  add_u64(c_tail, "--from-lsn", &tail.from_lsn,
+          "start at the first entry whose LSN is >= this (default: the "
+          "oldest entry the log holds)");
+  c_tail->add_flag("--follow,-f", tail.follow,
+                   "keep waiting for new entries until SIGINT or SIGTERM");
+  c_tail->add_flag("--json", tail.json, "JSON Lines, one object per entry");
+  c_tail->add_option("--slot", tail.slot,
+                     "a replication slot: start where it stands (created "
+                     "at the start when missing), move it as entries are "
+                     "printed, and hold the log's retirement back for it");
+  c_tail->add_flag("--unsynced", tail.unsynced,
+                   "print entries as soon as they are written, before they "
+                   "are durable (a power cut may undo them)");
+
   VerifyArgs verify;
   auto* c_verify = app.add_subcommand(
       "verify",
@@ -255,6 +275,7 @@ int run(int argc, char** argv) {
   if (c_demo->parsed()) return run_demo(demo);
   if (c_write->parsed()) return run_write(write);
   if (c_dump->parsed()) return run_dump(dump);
+  if (c_tail->parsed()) return run_tail(tail);
   if (c_verify->parsed()) return run_verify(verify);
   if (c_recover->parsed()) return run_recover(recover);
   if (c_repair->parsed()) return run_repair(repair);

@@ -49,6 +49,11 @@ struct LogWriterOptions {
   // Rewrite the PROGRESS file (strata/durability/log/progress.h) after
   // every write group and sync, for tailers in other processes.
   bool publish_progress = true;
+  // Replication slots (strata/durability/log/slot.h) hold back
+  // remove_segments_before(). When keeping a slot's segments would retain
+  // more than this many bytes beyond what was asked to be retired, the
+  // slot is dropped instead (oldest first). 0: no cap.
+  uint64_t max_slot_retained_bytes = 0;
 };
 
 struct AppendOptions {
@@ -79,6 +84,19 @@ struct OpenReport {
   std::vector<LogProblem> problems;           // every problem found
 };
 
+// What remove_segments_before() did about replication slots.
+struct RetireReport {
+  uint64_t removed = 0;  // segments removed
+  // The LSN retirement was held back to (the one asked for when no slot
+  // held it back).
+  Lsn retired_before = 0;
+  // Slots that held retirement back, and slots dropped for the size cap,
+  // with a message for each drop saying why.
+  std::vector<std::string> holding_slots;
+  std::vector<std::string> dropped_slots;
+  std::vector<std::string> messages;
+};
+
 struct LogWriterStats {
   uint64_t appends = 0;         // append() calls that succeeded
   uint64_t records = 0;         // records written
@@ -87,6 +105,7 @@ struct LogWriterStats {
   uint64_t syncs = 0;           // fdatasync calls
   uint64_t rotations = 0;       // segments sealed
   uint64_t max_group_size = 0;  // most appends in one group
+  uint64_t slots_dropped = 0;   // slots dropped to respect the size cap
   // Group sizes: bucket i counts groups of [2^i, 2^(i+1)) appends.
   std::array<uint64_t, 16> group_size_histogram{};
   // Sync latency: bucket i counts syncs of [2^i, 2^(i+1)) microseconds.
@@ -161,8 +180,10 @@ class LogWriter {
   // Retires (deletes) every segment whose records all lie below `lsn`; the
   // segment being written is never retired. The new start of the log is
   // recorded durably before any file is removed. Returns the number of
-  // segments removed.
-  Result<uint64_t> remove_segments_before(Lsn lsn);
+  // segments removed. Replication slots hold it back (see
+  // max_slot_retained_bytes); `report` says how.
+  Result<uint64_t> remove_segments_before(Lsn lsn,
+                                          RetireReport* report = nullptr);
 
   // Syncs (unless the mode is None), stops the background syncer and
   // releases the lock. Later calls fail. Idempotent.

@@ -166,6 +166,8 @@ class WAL {
   const std::string& dir() const;
   const WalOptions& options() const { return options_; }
   log::LogWriterStats stats() const;
+  // The underlying core writer, for a TxnTailer in this process.
+  log::LogWriter& log() { return *writer_; }
 
  private:
   WAL(std::string dir, const WalOptions& options,

@@ -1,0 +1,291 @@
+// LogTailer: each read opens a LogReader at the tailer's position and takes
+// the records below the visible limit (the writer's durable LSN, or its
+// written end with deliver_unsynced); between reads it waits on the
+// in-process writer's publisher or polls PROGRESS.
+
+#include "strata/durability/log/log_tailer.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <limits>
+#include <mutex>
+
+#include "strata/durability/log/log_reader.h"
+#include "strata/durability/log/progress.h"
+#include "strata/durability/log/slot.h"
+#include "log/progress_file.h"
+#include "log/slot_file.h"
+#include "util/status_macros.h"
+
+namespace strata::durability::log {
+
+namespace {
+// Reads that stop short of a limit the writer published are retried this
+// many times before the shortfall is called corruption: a reader can race
+// with a retirement or a rotation once, not repeatedly at one position.
+constexpr int kMaxShortReads = 3;
+// One read buffers at most this much before handing records out.
+constexpr std::size_t kMaxBufferedBytes = 4U << 20;
+constexpr std::size_t kMaxBufferedRecords = 4096;
+constexpr Lsn kUnbounded = std::numeric_limits<Lsn>::max();
+}  // namespace
+
+class LogTailer::Impl {
+ public:
+  Impl(std::string dir, const LogTailerOptions& options)
+      : env_(options.env != nullptr ? options.env : Env::posix()),
+        dir_(std::move(dir)),
+        opt_(options) {
+    if (opt_.writer != nullptr) pub_ = WriterAccess::progress(opt_.writer);
+  }
+
+  Status open();
+  Result<bool> next(TailedRecord* record, std::chrono::milliseconds timeout);
+  void cancel();
+  Status ack(Lsn lsn);
+
+  std::atomic<bool> cancelled_{false};
+  std::atomic<Lsn> pos_{0};
+  std::atomic<Lsn> visible_{0};
+
+ private:
+  Result<Lsn> read_limit();
+  Status read_from_log(Lsn limit);
+  Status gap_error(Lsn oldest) const;
+  Status check_slot() const;
+  Result<std::unique_ptr<LogReader>> open_reader(Lsn start) const;
+  void wait(uint64_t seen_version,
+            std::chrono::steady_clock::time_point deadline);
+
+  Env* env_;
+  std::string dir_;
+  LogTailerOptions opt_;
+  ProgressPublisher* pub_ = nullptr;
+  LogId log_id_{};
+  std::deque<TailedRecord> buffer_;
+  int short_reads_ = 0;
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
+
+Result<std::unique_ptr<LogReader>> LogTailer::Impl::open_reader(
+    Lsn start) const {
+  LogReaderOptions ro;
+  ro.env = env_;
+  ro.start_lsn = start;
+  ro.recovery_mode = RecoveryMode::kTolerateCorruptedTail;
+  ro.max_record_size = opt_.max_record_size;
+  ro.check_kind = opt_.check_kind;
+  ro.expected_kind = opt_.expected_kind;
+  return LogReader::open(dir_, ro);
+}
+
+Status LogTailer::Impl::gap_error(Lsn oldest) const {
+  return Status::not_found("gap: LSN " + std::to_string(pos_.load()) +
+                           " is no longer in the log at " + dir_ +
+                           " (its segment was retired); the oldest LSN "
+                           "available is " +
+                           std::to_string(oldest));
+}
+
+Status LogTailer::Impl::check_slot() const {
+  if (opt_.slot.empty()) return Status();
+  STRATA_ASSIGN_OR_RETURN(SlotState s, read_slot(env_, dir_, opt_.slot));
+  if (s.dropped) return slot_dropped_error(dir_, s);
+  return Status();
+}
+
+Status LogTailer::Impl::open() {
+  Lsn start = opt_.start_lsn;
+  if (!opt_.slot.empty()) {
+    STRATA_ASSIGN_OR_RETURN(SlotState s, read_slot(env_, dir_, opt_.slot));
+    if (s.dropped) return slot_dropped_error(dir_, s);
+    start = s.restart_lsn;
+  }
+  auto reader = open_reader(0);
+  if (!reader.ok()) return reader.status();
+  log_id_ = (*reader)->log_id();
+  Lsn oldest = (*reader)->start_lsn();
+  if (opt_.from_oldest && opt_.slot.empty()) start = oldest;
+  pos_ = start;
+  if (start < oldest) return gap_error(oldest);
+  return Status();
+}
+
+Result<Lsn> LogTailer::Impl::read_limit() {
+  if (opt_.writer != nullptr) {
+    if (pub_ != nullptr) {
+      return opt_.deliver_unsynced ? pub_->end_lsn() : pub_->durable_lsn();
+    }
+    return opt_.writer->durable_lsn();
+  }
+  auto p = read_published_progress(env_, dir_);
+  if (p.ok()) {
+    // A PROGRESS left by an earlier log in this directory says nothing
+    // about this one.
+    if (p->log_id != log_id_) return visible_.load();
+    return opt_.deliver_unsynced ? p->end_lsn : p->durable_lsn;
+  }
+  if (p.status().is_not_found()) {
+    return opt_.trust_unpublished ? kUnbounded : visible_.load();
+  }
+  // A rewrite in progress can be read torn: keep the last value.
+  if (p.status().is_corruption()) return visible_.load();
+  return p.status();
+}
+
+Status LogTailer::Impl::read_from_log(Lsn limit) {
+  STRATA_RETURN_IF_ERROR(check_slot());
+  const Lsn pos = pos_.load();
+  auto reader = open_reader(pos);
+  if (!reader.ok()) {
+    auto any = open_reader(0);
+    if (any.ok() && (*any)->start_lsn() > pos)
+      return gap_error((*any)->start_lsn());
+    if (++short_reads_ >= kMaxShortReads) return reader.status();
+    return Status();
+  }
+  LogReader& r = **reader;
+  if (r.log_id() != log_id_) {
+    return Status::invalid_argument(
+        "the log at " + dir_ +
+        " was replaced by another log (its log id changed) while tailing");
+  }
+  if (r.start_lsn() > pos) return gap_error(r.start_lsn());
+
+  LogRecord rec;
+  std::size_t bytes = 0;
+  bool capped = false;
+  Status read_error;
+  while (true) {
+    auto more = r.next(&rec);
+    if (!more.ok()) {
+      read_error = more.status();
+      break;
+    }
+    if (!*more || rec.lsn >= limit) break;
+    TailedRecord t;
+    t.lsn = rec.lsn;
+    t.payload.assign(rec.payload);
+    t.last_in_batch = rec.last_in_batch;
+    t.next_lsn = rec.lsn + 1;
+    bytes += t.payload.size();
+    buffer_.push_back(std::move(t));
+    if (rec.last_in_batch &&
+        (bytes >= kMaxBufferedBytes || buffer_.size() >= kMaxBufferedRecords)) {
+      capped = true;
+      break;
+    }
+  }
+  if (limit == kUnbounded) {
+    visible_ = std::max(visible_.load(), r.end_lsn());
+    return read_error;
+  }
+  if (capped || r.end_lsn() >= limit) {
+    short_reads_ = 0;
+    return Status();
+  }
+  // The reader stopped below a limit the writer published as written.
+  if (!buffer_.empty()) {
+    short_reads_ = 0;
+    return Status();
+  }
+  if (++short_reads_ < kMaxShortReads) return Status();
+  // Maybe retired under us: that is a gap, not damage.
+  auto any = open_reader(0);
+  if (any.ok() && (*any)->start_lsn() > pos)
+    return gap_error((*any)->start_lsn());
+  std::string what = read_error.ok() ? std::string("the valid log ends")
+                                     : read_error.to_string();
+  for (const LogProblem& p : r.problems()) what += "; " + p.to_string();
+  return Status::corruption(
+      "cannot read the log at " + dir_ + " from LSN " + std::to_string(pos) +
+      " up to LSN " + std::to_string(limit) +
+      ", which the writer published as " +
+      (opt_.deliver_unsynced ? "written" : "durable") + ": " + what +
+      " at LSN " + std::to_string(r.end_lsn()));
+}
+
+void LogTailer::Impl::wait(uint64_t seen_version,
+                           std::chrono::steady_clock::time_point deadline) {
+  auto now = std::chrono::steady_clock::now();
+  if (pub_ != nullptr) {
+    // Bounded, so a wake() that races with the wait costs at most this.
+    pub_->wait(seen_version,
+               std::min(deadline, now + std::chrono::milliseconds(50)));
+    return;
+  }
+  auto step = opt_.writer != nullptr ? std::chrono::milliseconds(1)
+                                     : opt_.poll_interval;
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait_until(l, std::min(deadline, now + step),
+                 [this] { return cancelled_.load(); });
+}
+
+Result<bool> LogTailer::Impl::next(TailedRecord* record,
+                                   std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    if (cancelled_) return false;
+    if (!buffer_.empty()) {
+      *record = std::move(buffer_.front());
+      buffer_.pop_front();
+      pos_ = record->next_lsn;
+      return true;
+    }
+    uint64_t seen = pub_ != nullptr ? pub_->version() : 0;
+    STRATA_ASSIGN_OR_RETURN(Lsn limit, read_limit());
+    if (limit != kUnbounded && limit > visible_) visible_ = limit;
+    if (limit > pos_) {
+      STRATA_RETURN_IF_ERROR(read_from_log(limit));
+      if (!buffer_.empty()) continue;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    wait(seen, deadline);
+  }
+}
+
+void LogTailer::Impl::cancel() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    cancelled_ = true;
+  }
+  cv_.notify_all();
+  if (pub_ != nullptr) pub_->wake();
+}
+
+Status LogTailer::Impl::ack(Lsn lsn) {
+  if (opt_.slot.empty()) {
+    return Status::invalid_argument("ack on a tailer of " + dir_ +
+                                    " without a slot");
+  }
+  if (lsn > pos_) {
+    return Status::invalid_argument(
+        "ack of LSN " + std::to_string(lsn) + " on slot '" + opt_.slot +
+        "' is past the tailer's position " + std::to_string(pos_.load()));
+  }
+  return advance_slot(env_, dir_, opt_.slot, lsn);
+}
+
+LogTailer::LogTailer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LogTailer::~LogTailer() = default;
+
+Result<std::unique_ptr<LogTailer>> LogTailer::open(
+    const std::string& dir, const LogTailerOptions& options) {
+  auto impl = std::make_unique<Impl>(dir, options);
+  STRATA_RETURN_IF_ERROR(impl->open());
+  return std::unique_ptr<LogTailer>(new LogTailer(std::move(impl)));
+}
+
+Result<bool> LogTailer::next(TailedRecord* record,
+                             std::chrono::milliseconds timeout) {
+  return impl_->next(record, timeout);
+}
+void LogTailer::cancel() { impl_->cancel(); }
+bool LogTailer::cancelled() const { return impl_->cancelled_; }
+Lsn LogTailer::position() const { return impl_->pos_; }
+Lsn LogTailer::visible_lsn() const { return impl_->visible_; }
+Status LogTailer::ack(Lsn lsn) { return impl_->ack(lsn); }
+
+}  // namespace strata::durability::log

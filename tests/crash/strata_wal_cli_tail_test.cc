@@ -1,0 +1,251 @@
+// Black-box tests of `strata-wal tail` in a process of its own beside a
+// `strata-wal write` process: every acknowledged transaction arrives once
+// and in order, with --follow until SIGINT, and across restarts on a slot.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#ifndef STRATA_WAL_BIN
+#error "STRATA_WAL_BIN must name the strata-wal binary"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/strata-wal-tail-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const {
+    return path_ + "/" + name;
+  }
+
+ private:
+  std::string path_;
+};
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& out,
+            const std::string& err) {
+  std::vector<char*> argv;
+  std::string bin = STRATA_WAL_BIN;
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::vector<json> json_lines(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) out.push_back(json::parse(line));
+  }
+  return out;
+}
+
+// Commit LSNs of an ack file, in order.
+std::vector<uint64_t> acked_lsns(const std::string& path) {
+  std::vector<uint64_t> out;
+  std::istringstream in(slurp(path));
+  std::string id;
+  uint64_t lsn = 0;
+  while (in >> id >> lsn) out.push_back(lsn);
+  return out;
+}
+
+bool is_commit(const json& j) {
+  const std::string type = j.value("type", "");
+  return type == "CommitTxn" || type == "TransactionCommit";
+}
+
+// Every entry once, in LSN order; returns the commit LSNs.
+std::vector<uint64_t> check_stream(const std::vector<json>& entries) {
+  std::vector<uint64_t> commits;
+  uint64_t prev = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const uint64_t lsn = entries[i]["lsn"].get<uint64_t>();
+    if (i > 0) {
+      EXPECT_GT(lsn, prev) << "entry " << i << " repeats or goes back";
+    }
+    prev = lsn;
+    if (is_commit(entries[i])) commits.push_back(lsn);
+  }
+  return commits;
+}
+
+void expect_acked_in_order(const std::vector<uint64_t>& commits,
+                           const std::vector<uint64_t>& acked) {
+  ASSERT_FALSE(acked.empty());
+  std::set<uint64_t> seen(commits.begin(), commits.end());
+  for (uint64_t lsn : acked) {
+    EXPECT_EQ(seen.count(lsn), 1u)
+        << "acknowledged commit at LSN " << lsn << " never arrived";
+  }
+}
+
+// Waits until `path` holds at least `commits` commit entries.
+void wait_for_commits(const std::string& path, std::size_t commits) {
+  for (int i = 0; i < 400; ++i) {
+    std::size_t n = 0;
+    std::istringstream in(slurp(path));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("\"CommitTxn\"") != std::string::npos ||
+          line.find("\"TransactionCommit\"") != std::string::npos) {
+        ++n;
+      }
+    }
+    if (n >= commits) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+}
+
+const std::vector<std::string> kKinds{"mvcc", "txlog"};
+
+TEST(StrataWalCliTail, FollowReceivesEveryAcknowledgedTransactionOnceInOrder) {
+  for (const std::string& kind : kKinds) {
+    SCOPED_TRACE(kind);
+    TempDir t;
+    const std::string dir = t / "log";
+    // The log exists before the tailer starts; the writer then runs in
+    // batched mode, so the tailer waits for each sync.
+    ASSERT_EQ(wait_exit(spawn({"write", dir, "--log", kind, "--txns", "1",
+                               "--ack-file", t / "ack", "--quiet"},
+                              t / "w0", t / "w0err")),
+              0);
+    const pid_t tail = spawn({"tail", dir, "--follow", "--json"},
+                             t / "tail.out", t / "tail.err");
+    const pid_t writer =
+        spawn({"write", dir, "--log", kind, "--txns", "300", "--entries", "2",
+               "--value-size", "40", "--mode", "batched", "--interval-ms", "5",
+               "--segment-size", "4096", "--ack-file", t / "ack", "--quiet"},
+              t / "w1", t / "w1err");
+    ASSERT_EQ(wait_exit(writer), 0) << slurp(t / "w1err");
+    const auto acked = acked_lsns(t / "ack");
+    wait_for_commits(t / "tail.out", acked.size());
+    ::kill(tail, SIGINT);
+    EXPECT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
+    const auto entries = json_lines(slurp(t / "tail.out"));
+    const auto commits = check_stream(entries);
+    expect_acked_in_order(commits, acked);
+    EXPECT_EQ(commits, acked);
+  }
+}
+
+TEST(StrataWalCliTail, RestartOnASlotResumesWithoutLossOrDuplicates) {
+  for (const std::string& kind : kKinds) {
+    SCOPED_TRACE(kind);
+    TempDir t;
+    const std::string dir = t / "log";
+    ASSERT_EQ(wait_exit(spawn({"write", dir, "--log", kind, "--txns", "1",
+                               "--ack-file", t / "ack", "--quiet"},
+                              t / "w0", t / "w0err")),
+              0);
+    const pid_t writer =
+        spawn({"write", dir, "--log", kind, "--txns", "200", "--entries", "2",
+               "--value-size", "40", "--mode", "strict", "--segment-size",
+               "4096", "--ack-file", t / "ack", "--quiet"},
+              t / "w1", t / "w1err");
+    std::string all;
+    bool writer_done = false;
+    for (int round = 0; round < 40; ++round) {
+      const pid_t tail =
+          spawn({"tail", dir, "--follow", "--json", "--slot", "replica"},
+                t / "tail.out", t / "tail.err");
+      std::this_thread::sleep_for(std::chrono::milliseconds(60));
+      ::kill(tail, round % 2 == 0 ? SIGTERM : SIGINT);
+      ASSERT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
+      all += slurp(t / "tail.out");
+      if (writer_done) break;
+      int status = 0;
+      if (::waitpid(writer, &status, WNOHANG) == writer) {
+        ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            << slurp(t / "w1err");
+        writer_done = true;  // one more round drains the rest
+      }
+    }
+    if (!writer_done) {
+      ASSERT_EQ(wait_exit(writer), 0);
+      const pid_t tail = spawn({"tail", dir, "--json", "--slot", "replica"},
+                               t / "tail.out", t / "tail.err");
+      ASSERT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
+      all += slurp(t / "tail.out");
+    }
+    const auto commits = check_stream(json_lines(all));
+    EXPECT_EQ(commits, acked_lsns(t / "ack"));
+  }
+}
+
+TEST(StrataWalCliTail, BadInputExitsNonZeroWithOneLine) {
+  TempDir t;
+  const std::string dir = t / "log";
+  ASSERT_EQ(
+      wait_exit(spawn({"write", dir, "--log", "mvcc", "--txns", "2", "--quiet"},
+                      t / "w0", t / "w0err")),
+      0);
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  };
+  const std::vector<Case> cases = {
+      {{"tail", t / "missing"}, "not a log"},
+      {{"tail", dir, "--from-lsn", "-3"}, "--from-lsn"},
+      {{"tail", dir, "--slot", "no/slash"}, "slot"},
+  };
+  for (const Case& c : cases) {
+    const int code = wait_exit(spawn(c.args, t / "out", t / "err"));
+    const std::string err = slurp(t / "err");
+    EXPECT_NE(code, 0) << c.args.back();
+    EXPECT_NE(err.find(c.needle), std::string::npos) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+}
+
+}  // namespace
