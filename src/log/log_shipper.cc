@@ -12,6 +12,7 @@
 #include "strata/durability/log/progress.h"
 #include "strata/durability/uuid.h"
 #include "log/format.h"
+#include "log/progress_file.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
 
@@ -225,6 +226,9 @@ class LogShipper::Impl {
   bool cur_sealed_ = false;        // its seal was shipped already
   bool successor_exists_ = false;  // the destination has cur_ + 1 (empty)
   std::unique_ptr<WritableFile> cur_file_;
+  // The replica's own PROGRESS, so tailers in other processes can follow
+  // the replica as they follow a primary.
+  std::unique_ptr<ProgressPublisher> progress_;
 };
 
 Result<StartRecord> LogShipper::Impl::read_start(const std::string& dir) const {
@@ -289,7 +293,9 @@ Status LogShipper::Impl::open(ShipResumeReport* report) {
   }
   STRATA_ASSIGN_OR_RETURN(lock_,
                           env_->lock_file(join_path(dst_, kLockFileName)));
-  return resume(report);
+  STRATA_RETURN_IF_ERROR(resume(report));
+  progress_ = std::make_unique<ProgressPublisher>(env_, dst_, log_id_);
+  return progress_->open(shipped_lsn());
 }
 
 Result<LogShipper::Impl::TailCheck> LogShipper::Impl::check_tail(
@@ -764,6 +770,8 @@ Result<ShipReport> LogShipper::Impl::ship_once() {
       STRATA_RETURN_IF_ERROR(mirror_retirement(src_start, &report));
     }
     report.shipped_lsn = shipped_lsn();
+    // Everything below it was synced above.
+    progress_->publish(report.shipped_lsn, report.shipped_lsn);
     report.first_segment = dest_start_.first_segment;
     report.last_segment = has_cur_ ? cur_.number : 0;
     return report;
@@ -778,7 +786,12 @@ Result<ShipReport> LogShipper::Impl::ship_once() {
 
 Status LogShipper::Impl::close() {
   Status s;
-  if (cur_file_) s = cur_file_->close();
+  if (progress_) s = progress_->close(shipped_lsn(), shipped_lsn());
+  progress_.reset();
+  if (cur_file_) {
+    Status c = cur_file_->close();
+    if (s.ok()) s = c;
+  }
   cur_file_.reset();
   lock_.reset();
   return s;

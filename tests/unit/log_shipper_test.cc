@@ -12,6 +12,7 @@
 
 #include "strata/durability/log/log_reader.h"
 #include "strata/durability/log/log_writer.h"
+#include "strata/durability/log/progress.h"
 #include "strata/durability/testing/fault_injection_env.h"
 #include "support/log_test_util.h"
 
@@ -135,6 +136,25 @@ TEST_F(LogShipperTest, ReplicaIsByteIdenticalAndReadable) {
   expect_record_prefix(env_.get(), expected_records(60), 60);
   EXPECT_EQ(testutil::must_read(env_.get(), "/t/src/START"),
             testutil::must_read(env_.get(), "/t/dst/START"));
+}
+
+TEST_F(LogShipperTest, ReplicaPublishesItsOwnProgressForTailers) {
+  auto w = open_writer(env_.get(), kSrc);
+  append_records(w.get(), 0, 12);
+  LogShipperOptions o;
+  o.env = env_.get();
+  auto shipper = LogShipper::open(kSrc, kDst, o);
+  ASSERT_TRUE(shipper.ok());
+  ASSERT_TRUE((*shipper)->ship_once().ok());
+  auto p = read_published_progress(env_.get(), kDst);
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_EQ(p->durable_lsn, w->end_lsn());
+  EXPECT_EQ(p->log_id, w->log_id());
+  EXPECT_TRUE(p->writer_open);
+  ASSERT_TRUE((*shipper)->close().ok());
+  p = read_published_progress(env_.get(), kDst);
+  ASSERT_TRUE(p.ok()) << p.status().to_string();
+  EXPECT_FALSE(p->writer_open);
 }
 
 TEST_F(LogShipperTest, ShipsNothingThatIsNotDurableOnTheSource) {
@@ -436,6 +456,31 @@ TEST(LogShipperCrash, SourcePowerCutNeverLeavesTheReplicaAhead) {
     ASSERT_TRUE(r.ok()) << r.status().to_string();
     expect_byte_prefix(&env, true);
   }
+}
+
+// The contrast: shipping what is not yet durable (ship_unsynced) can put
+// the replica ahead of what the source recovers, and the shipper then
+// refuses to go on rather than mixing two histories.
+TEST(LogShipperCrash, UnsyncedShippingCanRunAheadAndIsThenRefused) {
+  auto base = new_mem_env();
+  ASSERT_TRUE(base->create_dir("/t").ok());
+  FaultInjectionEnv env(base.get());
+  auto w = open_writer(&env, kSrc, DurabilityMode::none());
+  append_records(w.get(), 0, 6);
+  LogShipperOptions o;
+  o.ship_unsynced = true;
+  auto r = ship(&env, o);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->records, 6u);
+  ASSERT_TRUE(env.simulate_power_cut().ok());
+  w.reset();
+  w = open_writer(&env, kSrc, DurabilityMode::none());
+  ASSERT_NE(w, nullptr);
+  EXPECT_LT(w->end_lsn(), r->shipped_lsn);
+  auto again = ship(&env);
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(again.status().is_invalid_argument())
+      << again.status().to_string();
 }
 
 }  // namespace
