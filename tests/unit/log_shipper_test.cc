@@ -171,6 +171,26 @@ TEST_F(LogShipperTest, ShipsNothingThatIsNotDurableOnTheSource) {
   expect_record_prefix(env_.get(), expected_records(6), 6);
 }
 
+TEST_F(LogShipperTest, SourceWithoutProgressShipsNothingUnlessAsked) {
+  LogWriterOptions wo;
+  wo.env = env_.get();
+  wo.segment_size = 400;
+  wo.publish_progress = false;
+  auto w = LogWriter::open(kSrc, wo);
+  ASSERT_TRUE(w.ok());
+  append_records(w->get(), 0, 5);
+  auto r = ship(env_.get());
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_FALSE(r->source_progress_ok);
+  EXPECT_EQ(r->records, 0u);
+  LogShipperOptions unsynced;
+  unsynced.ship_unsynced = true;
+  r = ship(env_.get(), unsynced);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->shipped_lsn, (*w)->end_lsn());
+  expect_record_prefix(env_.get(), expected_records(5), 5);
+}
+
 TEST_F(LogShipperTest, FollowsRotationAcrossPasses) {
   auto w = open_writer(env_.get(), kSrc);
   LogShipperOptions o;
