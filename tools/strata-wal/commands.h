@@ -100,6 +100,16 @@ struct BenchArgs {
   bool json = false;
 };
 
+struct ShipArgs {
+  std::string src;
+  std::string dst;
+  bool follow = false;
+  uint64_t interval_ms = 200;
+  bool mirror_retirement = false;
+  bool json = false;
+  bool quiet = false;
+};
+
 int run_demo(const DemoArgs& args);
 int run_write(const WriteArgs& args);
 int run_dump(const DumpArgs& args);
@@ -109,6 +119,7 @@ int run_recover(const RecoverArgs& args);
 int run_repair(const RepairArgs& args);
 int run_stats(const StatsArgs& args);
 int run_bench(const BenchArgs& args);
+int run_ship(const ShipArgs& args);
 
 }  // namespace strata_wal
 

@@ -252,6 +252,29 @@ int run(int argc, char** argv) {
                     "keep the log (DIR/log) for inspection");
   c_bench->add_flag("--json", bench.json, "one JSON object");
 
+  ShipArgs ship;
+  auto* c_ship = app.add_subcommand(
+      "ship",
+      "Keep DST a byte-identical, verified replica of the log in SRC: copy "
+      "what SRC's writer has made durable, validating every record first, "
+      "and resume where the last run stopped. DST (created if missing) can "
+      "be verified, recovered and opened like any log. Refuses a DST that "
+      "is another log or holds bytes SRC does not. With --follow, ships "
+      "every --interval-ms until SIGINT or SIGTERM (exit 0).");
+  c_ship->add_option("SRC", ship.src, "the primary's log directory")
+      ->required();
+  c_ship->add_option("DST", ship.dst, "the replica's directory")->required();
+  c_ship->add_flag("--follow", ship.follow, "keep shipping until interrupted");
+  add_u64(c_ship, "--interval-ms", &ship.interval_ms,
+          "--follow: pause between passes in ms (default 200)");
+  c_ship->add_flag("--mirror-retirement", ship.mirror_retirement,
+                   "remove segments from DST once SRC has retired them");
+  c_ship->add_flag("--json", ship.json,
+                   "JSON Lines: a 'resumed' object, with --follow one "
+                   "'shipped' object per pass that shipped, and a final "
+                   "'done' object");
+  c_ship->add_flag("--quiet,-q", ship.quiet, "print nothing but errors");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -281,6 +304,7 @@ int run(int argc, char** argv) {
   if (c_repair->parsed()) return run_repair(repair);
   if (c_stats->parsed()) return run_stats(stats);
   if (c_bench->parsed()) return run_bench(bench);
+  if (c_ship->parsed()) return run_ship(ship);
   print_error("", "no command given (see strata-wal --help)");
   return kExitUsage;
 }

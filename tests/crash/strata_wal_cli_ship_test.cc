@@ -1,0 +1,266 @@
+// Black-box test of `strata-wal ship --follow` (STRATA_WAL_BIN): while
+// `strata-wal write` is killed with SIGKILL again and again, the shipper
+// keeps running, and the replica it leaves passes `verify` and holds a
+// prefix of the primary's committed transactions that contains every
+// acknowledged one.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#ifndef STRATA_WAL_BIN
+#error "STRATA_WAL_BIN must name the strata-wal binary"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/strata-wal-ship-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  std::string operator/(const std::string& name) const {
+    return path_ + "/" + name;
+  }
+
+ private:
+  std::string path_;
+};
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& out,
+            const std::string& err) {
+  std::vector<char*> argv;
+  std::string bin = STRATA_WAL_BIN;
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct RunResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+RunResult run(const TempDir& t, const std::vector<std::string>& args) {
+  const pid_t pid = spawn(args, t / "run.out", t / "run.err");
+  RunResult r;
+  r.code = wait_exit(pid);
+  r.out = slurp(t / "run.out");
+  r.err = slurp(t / "run.err");
+  return r;
+}
+
+std::vector<std::string> acked(const std::string& path) {
+  std::vector<std::string> out;
+  std::istringstream in(slurp(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string id;
+    uint64_t lsn = 0;
+    if (ls >> id >> lsn) out.push_back(id);
+  }
+  return out;
+}
+
+// Committed transaction ids in commit order, and entries per id.
+struct Committed {
+  std::vector<std::string> order;
+  std::map<std::string, int> entries;
+};
+
+Committed committed(const TempDir& t, const std::string& dir) {
+  RunResult r = run(t, {"dump", dir, "--committed", "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  Committed c;
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json j = json::parse(line);
+    const json& id = j["txn_id"];
+    std::string key = id.is_string() ? id.get<std::string>() : id.dump();
+    if (c.entries[key]++ == 0) c.order.push_back(key);
+  }
+  return c;
+}
+
+// Whether every primary segment has its full-size copy in the replica.
+bool caught_up(const std::string& primary, const std::string& replica) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(primary, ec)) {
+    if (e.path().extension() != ".seg") continue;
+    fs::path copy = fs::path(replica) / e.path().filename();
+    if (!fs::exists(copy, ec) ||
+        fs::file_size(copy, ec) != fs::file_size(e.path(), ec)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
+  TempDir t;
+  const std::string primary = t / "primary";
+  const std::string replica = t / "replica";
+  const std::string ack = t / "ack";
+  RunResult first =
+      run(t, {"write", primary, "--log", "mvcc", "--txns", "5",
+              "--segment-size", "8192", "--ack-file", ack, "--quiet"});
+  ASSERT_EQ(first.code, 0) << first.err;
+
+  const pid_t shipper = spawn(
+      {"ship", primary, replica, "--follow", "--interval-ms", "10", "--json"},
+      t / "ship.out", t / "ship.err");
+
+  std::mt19937 rng(20261204);
+  const std::vector<std::string> modes{"strict", "batched", "none"};
+  for (int round = 0; round < 4; ++round) {
+    const pid_t writer =
+        spawn({"write", primary, "--log", "mvcc", "--txns", "1000000", "--mode",
+               modes[round % 3], "--interval-ms", "5", "--segment-size", "8192",
+               "--ack-file", ack, "--quiet"},
+              t / "write.out", t / "write.err");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 150));
+    ::kill(writer, SIGKILL);
+    ASSERT_EQ(wait_exit(writer), 128 + SIGKILL) << slurp(t / "write.err");
+    int status = 0;
+    ASSERT_EQ(::waitpid(shipper, &status, WNOHANG), 0)
+        << "ship stopped: " << slurp(t / "ship.err");
+  }
+  // A last writer recovers the log and closes it cleanly, so that every
+  // acknowledged transaction is durable on the primary; the shipper's next
+  // pass must then bring all of them over.
+  RunResult last =
+      run(t, {"write", primary, "--log", "mvcc", "--txns", "3",
+              "--segment-size", "8192", "--ack-file", ack, "--quiet"});
+  ASSERT_EQ(last.code, 0) << last.err;
+  for (int i = 0; i < 500 && !caught_up(primary, replica); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::kill(shipper, SIGTERM);
+  ASSERT_EQ(wait_exit(shipper), 0) << slurp(t / "ship.err");
+  ASSERT_TRUE(caught_up(primary, replica));
+
+  // The shipper reported its passes as JSON Lines, ending with "done".
+  std::istringstream lines(slurp(t / "ship.out"));
+  std::string line, final_line;
+  int shipped_passes = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    json j = json::parse(line);
+    if (j["event"] == "shipped") ++shipped_passes;
+    final_line = line;
+  }
+  EXPECT_GT(shipped_passes, 1);
+  ASSERT_FALSE(final_line.empty());
+  EXPECT_EQ(json::parse(final_line)["event"], "done");
+
+  RunResult verify = run(t, {"verify", replica, "--json"});
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+  EXPECT_EQ(json::parse(verify.out)["status"], "ok") << verify.out;
+
+  const Committed on_primary = committed(t, primary);
+  const Committed on_replica = committed(t, replica);
+  // A prefix of the primary's committed transactions, in the same order...
+  ASSERT_LE(on_replica.order.size(), on_primary.order.size());
+  for (std::size_t i = 0; i < on_replica.order.size(); ++i) {
+    ASSERT_EQ(on_replica.order[i], on_primary.order[i]) << "position " << i;
+  }
+  for (const auto& [id, n] : on_replica.entries) {
+    EXPECT_EQ(n, 4) << "partial transaction " << id;
+  }
+  // ...holding every acknowledged one.
+  const auto ids = acked(ack);
+  ASSERT_GT(ids.size(), 8U);
+  for (const auto& id : ids) {
+    ASSERT_TRUE(on_replica.entries.count(id))
+        << "acknowledged " << id << " missing on the replica";
+  }
+}
+
+TEST(StrataWalCliShip, BadInputIsRefusedWithAClearMessage) {
+  TempDir t;
+  RunResult missing = run(t, {"ship", t / "nope", t / "replica"});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("no log at"), std::string::npos) << missing.err;
+
+  ASSERT_EQ(
+      run(t, {"write", t / "a", "--log", "mvcc", "--txns", "3", "--quiet"})
+          .code,
+      0);
+  ASSERT_EQ(
+      run(t, {"write", t / "b", "--log", "mvcc", "--txns", "3", "--quiet"})
+          .code,
+      0);
+  RunResult other = run(t, {"ship", t / "a", t / "b"});
+  EXPECT_EQ(other.code, 2);
+  EXPECT_NE(other.err.find("diverges"), std::string::npos) << other.err;
+
+  RunResult ok = run(t, {"ship", t / "a", t / "copy", "--json"});
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  // Damage the primary's first record: the next pass refuses to ship it.
+  ASSERT_EQ(
+      run(t, {"write", t / "a", "--log", "mvcc", "--txns", "3", "--quiet"})
+          .code,
+      0);
+  std::string seg = t / "a/00000000000000000001.seg";
+  std::string bytes = slurp(seg);
+  ASSERT_GT(bytes.size(), 2000U);
+  bytes[bytes.size() - 100] ^= 0x55;  // in the last (unshipped) records
+  std::ofstream(seg, std::ios::binary | std::ios::trunc) << bytes;
+  RunResult damaged = run(t, {"ship", t / "a", t / "copy"});
+  EXPECT_EQ(damaged.code, 1);
+  EXPECT_NE(damaged.err.find("damaged"), std::string::npos) << damaged.err;
+}
+
+}  // namespace
