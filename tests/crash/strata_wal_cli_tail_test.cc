@@ -200,8 +200,14 @@ TEST(StrataWalCliTail, RestartOnASlotResumesWithoutLossOrDuplicates) {
           spawn({"tail", dir, "--follow", "--json", "--slot", "replica"},
                 t / "tail.out", t / "tail.err");
       std::this_thread::sleep_for(std::chrono::milliseconds(60));
-      ::kill(tail, round % 2 == 0 ? SIGTERM : SIGINT);
-      ASSERT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
+      const int sig = round % 2 == 0 ? SIGTERM : SIGINT;
+      ::kill(tail, sig);
+      // On a loaded machine the signal can land before the tool has set its
+      // handlers; it then dies of it, having acknowledged nothing, which the
+      // slot must survive just as well.
+      const int code = wait_exit(tail);
+      ASSERT_TRUE(code == 0 || code == 128 + sig)
+          << code << ": " << slurp(t / "tail.err");
       all += slurp(t / "tail.out");
       if (writer_done) break;
       int status = 0;
