@@ -296,6 +296,10 @@ Result<std::string> LogShipper::Impl::read_range(const std::string& path,
 }
 
 Status LogShipper::Impl::open(ShipResumeReport* report) {
+  if (!options_.slot.empty() && !is_valid_slot_name(options_.slot)) {
+    return Status::invalid_argument("invalid slot name '" + options_.slot +
+                                    "' (1-64 characters of A-Z a-z 0-9 _ -)");
+  }
   STRATA_ASSIGN_OR_RETURN(bool src_exists, env_->file_exists(src_));
   if (!src_exists) return Status::not_found("no log at " + src_);
   STRATA_ASSIGN_OR_RETURN(bool dst_exists, env_->file_exists(dst_));
@@ -309,12 +313,16 @@ Status LogShipper::Impl::open(ShipResumeReport* report) {
   }
   STRATA_ASSIGN_OR_RETURN(lock_,
                           env_->lock_file(join_path(dst_, kLockFileName)));
-  if (!options_.slot.empty() && !is_valid_slot_name(options_.slot)) {
-    return Status::invalid_argument("invalid slot name '" + options_.slot +
-                                    "' (1-64 characters of A-Z a-z 0-9 _ -)");
-  }
   ShipResumeReport local;
   if (report == nullptr) report = &local;
+  // A dropped slot explains a gap that resume() would otherwise report
+  // bare.
+  if (!options_.slot.empty()) {
+    auto found = read_slot(env_, src_, options_.slot);
+    if (found.ok() && found->dropped) {
+      return slot_error(slot_dropped_error(src_, *found));
+    }
+  }
   STRATA_RETURN_IF_ERROR(resume(report));
   progress_ = std::make_unique<ProgressPublisher>(env_, dst_, log_id_);
   STRATA_RETURN_IF_ERROR(progress_->open(shipped_lsn()));
@@ -792,10 +800,11 @@ Status LogShipper::Impl::mirror_retirement(const StartRecord& src_start,
 
 Result<ShipReport> LogShipper::Impl::ship_once() {
   if (!lock_) return Status::invalid_argument("the shipper is closed");
+  // Before resume(): a dropped slot explains the gap it would report.
+  STRATA_RETURN_IF_ERROR(check_slot());
   if (!verified_) STRATA_RETURN_IF_ERROR(resume(nullptr));
   ShipReport report;
   Result<ShipReport> result = [&]() -> Result<ShipReport> {
-    STRATA_RETURN_IF_ERROR(check_slot());
     STRATA_ASSIGN_OR_RETURN(StartRecord src_start, read_start(src_));
     if (src_start.log_id != log_id_) {
       return diverged("the source is now log " + uuid_hex(src_start.log_id) +
