@@ -103,8 +103,11 @@ int run_ship(const ShipArgs& args) {
       if (resumed.slot_created) {
         fmt::print("slot:     '{}' created on {} at LSN {}\n", args.slot,
                    args.src, resumed.resume_lsn);
+      } else if (resumed.slot_found_lsn == resumed.resume_lsn) {
+        fmt::print("slot:     '{}' on {} at LSN {}\n", args.slot, args.src,
+                   resumed.resume_lsn);
       } else {
-        fmt::print("slot:     '{}' on {} found at LSN {}, now at LSN {}\n",
+        fmt::print("slot:     '{}' on {} found at LSN {}, moved to LSN {}\n",
                    args.slot, args.src, resumed.slot_found_lsn,
                    resumed.resume_lsn);
       }
