@@ -615,7 +615,9 @@ TEST_F(LogShipperTest, SlotDroppedByTheSizeCapFailsTheShipperLoudly) {
     EXPECT_TRUE(s.is_not_found()) << text;
     EXPECT_NE(text.find("slot 'replica'"), std::string::npos) << text;
     EXPECT_NE(text.find("dropped"), std::string::npos) << text;
-    EXPECT_NE(text.find("max_slot_retained_bytes"), std::string::npos) << text;
+    EXPECT_NE(text.find("max_slot_retained_bytes cap of 1000 bytes"),
+              std::string::npos)
+        << text;
   };
   auto r = (*shipper)->ship_once();
   ASSERT_FALSE(r.ok());
