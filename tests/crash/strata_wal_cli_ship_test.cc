@@ -158,9 +158,11 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
               "--segment-size", "8192", "--ack-file", ack, "--quiet"});
   ASSERT_EQ(first.code, 0) << first.err;
 
-  const pid_t shipper = spawn(
-      {"ship", primary, replica, "--follow", "--interval-ms", "10", "--json"},
-      t / "ship.out", t / "ship.err");
+  // Through a slot, which the shipper moves on the primary while writers
+  // come and go.
+  const pid_t shipper = spawn({"ship", primary, replica, "--follow",
+                               "--interval-ms", "10", "--slot", "r", "--json"},
+                              t / "ship.out", t / "ship.err");
 
   std::mt19937 rng(20261204);
   const std::vector<std::string> modes{"strict", "batched", "none"};
@@ -203,7 +205,9 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
   }
   EXPECT_GT(shipped_passes, 1);
   ASSERT_FALSE(final_line.empty());
-  EXPECT_EQ(json::parse(final_line)["event"], "done");
+  const json done = json::parse(final_line);
+  EXPECT_EQ(done["event"], "done");
+  EXPECT_EQ(done["slot_lsn"], done["shipped_lsn"]) << final_line;
 
   RunResult verify = run(t, {"verify", replica, "--json"});
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
