@@ -632,6 +632,31 @@ TEST_F(LogShipperTest, SlotDroppedByTheSizeCapFailsTheShipperLoudly) {
   expect_record_prefix(env_.get(), expected_records(80), 5);
 }
 
+// A slot that stands past the replica (say the replica was restored from an
+// older copy) would let the source retire what the replica still needs:
+// open() moves it back to the replica's resume LSN.
+TEST_F(LogShipperTest, SlotAheadOfTheReplicaIsMovedBackToItsResumeLsn) {
+  auto w = open_writer(env_.get(), kSrc);
+  append_records(w.get(), 0, 5);
+  ASSERT_TRUE(ship(env_.get(), with_slot()).ok());
+  append_records(w.get(), 5, 40);
+  ASSERT_TRUE(advance_slot(env_.get(), kSrc, kSlot, w->end_lsn()).ok());
+  LogShipperOptions o = with_slot();
+  o.env = env_.get();
+  ShipResumeReport resumed;
+  auto shipper = LogShipper::open(kSrc, kDst, o, &resumed);
+  ASSERT_TRUE(shipper.ok()) << shipper.status().to_string();
+  EXPECT_FALSE(resumed.slot_created);
+  EXPECT_EQ(resumed.slot_found_lsn, w->end_lsn());
+  EXPECT_LT(resumed.resume_lsn, w->end_lsn());
+  EXPECT_EQ(slot_lsn(env_.get()), resumed.resume_lsn);
+  RetireReport rr;
+  ASSERT_TRUE(w->remove_segments_before(w->end_lsn(), &rr).ok());
+  EXPECT_EQ(rr.holding_slots, std::vector<std::string>{kSlot});
+  ASSERT_TRUE((*shipper)->ship_once().ok());
+  expect_record_prefix(env_.get(), expected_records(40), 40);
+}
+
 TEST_F(LogShipperTest, RemovedSlotIsAnErrorWhileShipping) {
   auto w = open_writer(env_.get(), kSrc);
   append_records(w.get(), 0, 5);
