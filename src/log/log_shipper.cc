@@ -10,9 +10,11 @@
 #include <vector>
 
 #include "strata/durability/log/progress.h"
+#include "strata/durability/log/slot.h"
 #include "strata/durability/uuid.h"
 #include "log/format.h"
 #include "log/progress_file.h"
+#include "log/slot_file.h"
 #include "util/coding.h"
 #include "util/status_macros.h"
 
@@ -207,6 +209,18 @@ class LogShipper::Impl {
   Status ship_segment(Lsn durable, ShipReport* report, bool* moved);
   Status enter_successor(const SealPayload& seal, ShipReport* report);
   Status mirror_retirement(const StartRecord& src_start, ShipReport* report);
+  // Creates the slot at the resume LSN, or moves it there.
+  Status attach_slot(ShipResumeReport* report);
+  // OK while the slot is active; the loud error when it was dropped or
+  // removed.
+  Status check_slot() const;
+  // Moves the slot to shipped_lsn(): only once the replica holds
+  // everything below it durably.
+  Status ack_slot();
+  Status slot_error(const Status& s) const {
+    return s.with_context("shipping " + src_ + " to " + dst_ +
+                          " through slot '" + options_.slot + "'");
+  }
 
   Env* env_;
   std::string src_;
@@ -229,6 +243,8 @@ class LogShipper::Impl {
   // The replica's own PROGRESS, so tailers in other processes can follow
   // the replica as they follow a primary.
   std::unique_ptr<ProgressPublisher> progress_;
+  // The slot's restart LSN as last written by this shipper.
+  Lsn slot_lsn_ = 0;
 };
 
 Result<StartRecord> LogShipper::Impl::read_start(const std::string& dir) const {
@@ -280,6 +296,10 @@ Result<std::string> LogShipper::Impl::read_range(const std::string& path,
 }
 
 Status LogShipper::Impl::open(ShipResumeReport* report) {
+  if (!options_.slot.empty() && !is_valid_slot_name(options_.slot)) {
+    return Status::invalid_argument("invalid slot name '" + options_.slot +
+                                    "' (1-64 characters of A-Z a-z 0-9 _ -)");
+  }
   STRATA_ASSIGN_OR_RETURN(bool src_exists, env_->file_exists(src_));
   if (!src_exists) return Status::not_found("no log at " + src_);
   STRATA_ASSIGN_OR_RETURN(bool dst_exists, env_->file_exists(dst_));
@@ -293,9 +313,73 @@ Status LogShipper::Impl::open(ShipResumeReport* report) {
   }
   STRATA_ASSIGN_OR_RETURN(lock_,
                           env_->lock_file(join_path(dst_, kLockFileName)));
+  ShipResumeReport local;
+  if (report == nullptr) report = &local;
+  // A dropped slot explains a gap that resume() would otherwise report
+  // bare.
+  if (!options_.slot.empty()) {
+    auto found = read_slot(env_, src_, options_.slot);
+    if (found.ok() && found->dropped) {
+      return slot_error(slot_dropped_error(src_, *found));
+    }
+  }
   STRATA_RETURN_IF_ERROR(resume(report));
   progress_ = std::make_unique<ProgressPublisher>(env_, dst_, log_id_);
-  return progress_->open(shipped_lsn());
+  STRATA_RETURN_IF_ERROR(progress_->open(shipped_lsn()));
+  return attach_slot(report);
+}
+
+Status LogShipper::Impl::attach_slot(ShipResumeReport* report) {
+  if (options_.slot.empty()) return Status();
+  // resume() synced the replica: everything below the resume LSN is
+  // durable there, so the slot may stand at it, whichever side it was on.
+  const Lsn resume_lsn = shipped_lsn();
+  auto found = read_slot(env_, src_, options_.slot);
+  if (!found.ok()) {
+    if (!found.status().is_not_found()) return slot_error(found.status());
+    STRATA_RETURN_IF_ERROR(create_slot(env_, src_, options_.slot, resume_lsn));
+    report->slot_created = true;
+    report->slot_found_lsn = resume_lsn;
+    slot_lsn_ = resume_lsn;
+    return Status();
+  }
+  if (found->dropped) return slot_error(slot_dropped_error(src_, *found));
+  report->slot_found_lsn = found->restart_lsn;
+  if (found->restart_lsn != resume_lsn) {
+    STRATA_RETURN_IF_ERROR(advance_slot(env_, src_, options_.slot, resume_lsn)
+                               .with_context("moving slot '" + options_.slot +
+                                             "' to the replica's resume LSN"));
+  }
+  slot_lsn_ = resume_lsn;
+  return Status();
+}
+
+Status LogShipper::Impl::check_slot() const {
+  if (options_.slot.empty()) return Status();
+  auto s = read_slot(env_, src_, options_.slot);
+  if (!s.ok()) {
+    if (s.status().is_not_found()) {
+      return slot_error(Status::not_found(
+          "slot '" + options_.slot + "' was removed from " + src_ +
+          " while shipping, so the source no longer keeps the replica's "
+          "segments; reopen the shipper to recreate it"));
+    }
+    return slot_error(s.status());
+  }
+  if (s->dropped) return slot_error(slot_dropped_error(src_, *s));
+  return Status();
+}
+
+Status LogShipper::Impl::ack_slot() {
+  if (options_.slot.empty() || shipped_lsn() == slot_lsn_) return Status();
+  Status s = advance_slot(env_, src_, options_.slot, shipped_lsn());
+  if (!s.ok()) {
+    // advance_slot's NotFound covers both a removed and a dropped slot.
+    Status why = check_slot();
+    return why.ok() ? slot_error(s) : why;
+  }
+  slot_lsn_ = shipped_lsn();
+  return Status();
 }
 
 Result<LogShipper::Impl::TailCheck> LogShipper::Impl::check_tail(
@@ -716,6 +800,8 @@ Status LogShipper::Impl::mirror_retirement(const StartRecord& src_start,
 
 Result<ShipReport> LogShipper::Impl::ship_once() {
   if (!lock_) return Status::invalid_argument("the shipper is closed");
+  // Before resume(): a dropped slot explains the gap it would report.
+  STRATA_RETURN_IF_ERROR(check_slot());
   if (!verified_) STRATA_RETURN_IF_ERROR(resume(nullptr));
   ShipReport report;
   Result<ShipReport> result = [&]() -> Result<ShipReport> {
@@ -763,7 +849,12 @@ Result<ShipReport> LogShipper::Impl::ship_once() {
     if (has_cur_) {
       bool moved = true;
       while (moved) {
-        STRATA_RETURN_IF_ERROR(ship_segment(durable, &report, &moved));
+        Status s = ship_segment(durable, &report, &moved);
+        if (!s.ok()) {
+          // A gap under a slot means the writer dropped it: say so.
+          if (s.is_not_found()) STRATA_RETURN_IF_ERROR(check_slot());
+          return s;
+        }
       }
     }
     if (options_.mirror_retirement) {
@@ -772,6 +863,8 @@ Result<ShipReport> LogShipper::Impl::ship_once() {
     report.shipped_lsn = shipped_lsn();
     // Everything below it was synced above.
     progress_->publish(report.shipped_lsn, report.shipped_lsn);
+    STRATA_RETURN_IF_ERROR(ack_slot());
+    report.slot_lsn = slot_lsn_;
     report.first_segment = dest_start_.first_segment;
     report.last_segment = has_cur_ ? cur_.number : 0;
     return report;

@@ -930,6 +930,8 @@ Result<Lsn> LogWriter::Impl::apply_slots(Lsn lsn, RetireReport* report) {
         " bytes, over max_slot_retained_bytes (" + std::to_string(cap) + ")";
     s.dropped = true;
     s.dropped_at_lsn = new_start;
+    s.dropped_cap_bytes = cap;
+    s.dropped_retained_bytes = retained(s.restart_lsn);
     // Marked before any segment goes, so its consumer is told why.
     STRATA_RETURN_IF_ERROR(write_slot(env_, dir_, s));
     {

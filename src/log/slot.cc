@@ -38,27 +38,36 @@ std::string encode_slot(const SlotState& s) {
   out[10] = static_cast<char>(s.dropped ? kStateDropped : kStateActive);
   encode_fixed64(out.data() + 16, s.restart_lsn);
   encode_fixed64(out.data() + 24, s.dropped_at_lsn);
-  encode_fixed32(out.data() + 32, crc32c::mask(crc32c::value(out.data(), 32)));
+  encode_fixed64(out.data() + 32, s.dropped_cap_bytes);
+  encode_fixed64(out.data() + 40, s.dropped_retained_bytes);
+  encode_fixed32(out.data() + 48, crc32c::mask(crc32c::value(out.data(), 48)));
   return out;
 }
 
 Result<SlotState> decode_slot(std::string_view bytes) {
-  if (bytes.size() != kSlotFileSize) {
+  if (bytes.size() < 10) {
     return Status::corruption("slot file is " + std::to_string(bytes.size()) +
-                              " bytes, expected " +
-                              std::to_string(kSlotFileSize));
+                              " bytes, too short for a header");
   }
   if (std::memcmp(bytes.data(), kSlotMagic, 8) != 0) {
     return Status::corruption("slot file has a bad magic number");
   }
-  uint32_t stored = crc32c::unmask(decode_fixed32(bytes.data() + 32));
-  if (stored != crc32c::value(bytes.data(), 32)) {
-    return Status::corruption("slot file checksum mismatch");
-  }
   uint16_t version = decode_fixed16(bytes.data() + 8);
-  if (version != kSlotFormatVersion) {
+  if (version != 1 && version != kSlotFormatVersion) {
     return Status::not_supported("slot file format version " +
                                  std::to_string(version));
+  }
+  const std::size_t size = version == 1 ? kSlotFileSizeV1 : kSlotFileSize;
+  if (bytes.size() != size) {
+    return Status::corruption("slot file of version " +
+                              std::to_string(version) + " is " +
+                              std::to_string(bytes.size()) +
+                              " bytes, expected " + std::to_string(size));
+  }
+  const std::size_t crc_at = size - 4;
+  uint32_t stored = crc32c::unmask(decode_fixed32(bytes.data() + crc_at));
+  if (stored != crc32c::value(bytes.data(), crc_at)) {
+    return Status::corruption("slot file checksum mismatch");
   }
   auto state = static_cast<uint8_t>(bytes[10]);
   if (state != kStateActive && state != kStateDropped) {
@@ -69,6 +78,10 @@ Result<SlotState> decode_slot(std::string_view bytes) {
   s.dropped = state == kStateDropped;
   s.restart_lsn = decode_fixed64(bytes.data() + 16);
   s.dropped_at_lsn = decode_fixed64(bytes.data() + 24);
+  if (version >= 2) {
+    s.dropped_cap_bytes = decode_fixed64(bytes.data() + 32);
+    s.dropped_retained_bytes = decode_fixed64(bytes.data() + 40);
+  }
   return s;
 }
 
@@ -153,12 +166,17 @@ Result<std::vector<SlotState>> list_slots(Env* env, const std::string& dir) {
 }
 
 Status slot_dropped_error(const std::string& dir, const SlotState& s) {
+  // A version 1 file does not say what the cap was.
+  std::string why =
+      s.dropped_cap_bytes == 0
+          ? " would have passed max_slot_retained_bytes"
+          : " would have retained " + std::to_string(s.dropped_retained_bytes) +
+                " bytes, over the writer's max_slot_retained_bytes cap of " +
+                std::to_string(s.dropped_cap_bytes) + " bytes";
   return Status::not_found(
       "slot '" + s.name + "' in " + dir +
       " was dropped by the writer: keeping its segments from LSN " +
-      std::to_string(s.restart_lsn) +
-      " would have passed max_slot_retained_bytes; the log now starts at "
-      "LSN " +
+      std::to_string(s.restart_lsn) + why + "; the log now starts at LSN " +
       std::to_string(s.dropped_at_lsn) +
       " (recreate the slot and resynchronise the consumer)");
 }

@@ -12,8 +12,11 @@
 
 namespace strata::durability::log {
 
-inline constexpr std::size_t kSlotFileSize = 36;
-inline constexpr uint16_t kSlotFormatVersion = 1;
+// Version 2 is written; version 1 (without the drop's cap and retained
+// bytes) is still read.
+inline constexpr std::size_t kSlotFileSize = 52;
+inline constexpr uint16_t kSlotFormatVersion = 2;
+inline constexpr std::size_t kSlotFileSizeV1 = 36;
 inline constexpr char kSlotMagic[8] = {'S', 'T', 'R', 'A', 'T', 'A', 'S', 'L'};
 
 std::string encode_slot(const SlotState& s);

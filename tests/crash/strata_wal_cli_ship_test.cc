@@ -158,9 +158,11 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
               "--segment-size", "8192", "--ack-file", ack, "--quiet"});
   ASSERT_EQ(first.code, 0) << first.err;
 
-  const pid_t shipper = spawn(
-      {"ship", primary, replica, "--follow", "--interval-ms", "10", "--json"},
-      t / "ship.out", t / "ship.err");
+  // Through a slot, which the shipper moves on the primary while writers
+  // come and go.
+  const pid_t shipper = spawn({"ship", primary, replica, "--follow",
+                               "--interval-ms", "10", "--slot", "r", "--json"},
+                              t / "ship.out", t / "ship.err");
 
   std::mt19937 rng(20261204);
   const std::vector<std::string> modes{"strict", "batched", "none"};
@@ -203,7 +205,9 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
   }
   EXPECT_GT(shipped_passes, 1);
   ASSERT_FALSE(final_line.empty());
-  EXPECT_EQ(json::parse(final_line)["event"], "done");
+  const json done = json::parse(final_line);
+  EXPECT_EQ(done["event"], "done");
+  EXPECT_EQ(done["slot_lsn"], done["shipped_lsn"]) << final_line;
 
   RunResult verify = run(t, {"verify", replica, "--json"});
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
@@ -261,6 +265,55 @@ TEST(StrataWalCliShip, BadInputIsRefusedWithAClearMessage) {
   RunResult damaged = run(t, {"ship", t / "a", t / "copy"});
   EXPECT_EQ(damaged.code, 1);
   EXPECT_NE(damaged.err.find("damaged"), std::string::npos) << damaged.err;
+}
+
+TEST(StrataWalCliShip, SlotIsCreatedOnThePrimaryAndFollowsTheReplica) {
+  TempDir t;
+  const std::string primary = t / "primary";
+  const std::string replica = t / "replica";
+  ASSERT_EQ(
+      run(t, {"write", primary, "--log", "mvcc", "--txns", "3", "--quiet"})
+          .code,
+      0);
+  auto last_json = [](const std::string& out) {
+    std::istringstream in(out);
+    std::string line, last;
+    while (std::getline(in, line)) {
+      if (!line.empty()) last = line;
+    }
+    return json::parse(last);
+  };
+  RunResult first =
+      run(t, {"ship", primary, replica, "--slot", "r1", "--json"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  EXPECT_EQ(
+      json::parse(first.out.substr(0, first.out.find('\n')))["slot_created"],
+      true)
+      << first.out;
+  json done = last_json(first.out);
+  EXPECT_EQ(done["slot"], "r1");
+  EXPECT_EQ(done["slot_lsn"], done["shipped_lsn"]) << first.out;
+  EXPECT_TRUE(fs::exists(fs::path(primary) / "slot-r1"));
+
+  ASSERT_EQ(
+      run(t, {"write", primary, "--log", "mvcc", "--txns", "3", "--quiet"})
+          .code,
+      0);
+  RunResult second =
+      run(t, {"ship", primary, replica, "--slot", "r1", "--json"});
+  ASSERT_EQ(second.code, 0) << second.err;
+  EXPECT_EQ(
+      json::parse(second.out.substr(0, second.out.find('\n')))["slot_created"],
+      false)
+      << second.out;
+  json again = last_json(second.out);
+  EXPECT_GT(again["slot_lsn"].get<uint64_t>(),
+            done["slot_lsn"].get<uint64_t>());
+  EXPECT_EQ(again["slot_lsn"], again["shipped_lsn"]) << second.out;
+
+  RunResult bad = run(t, {"ship", primary, replica, "--slot", "a/b"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("invalid slot name"), std::string::npos) << bad.err;
 }
 
 }  // namespace

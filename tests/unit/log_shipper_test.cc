@@ -13,6 +13,7 @@
 #include "strata/durability/log/log_reader.h"
 #include "strata/durability/log/log_writer.h"
 #include "strata/durability/log/progress.h"
+#include "strata/durability/log/slot.h"
 #include "strata/durability/testing/fault_injection_env.h"
 #include "support/log_test_util.h"
 
@@ -501,6 +502,247 @@ TEST(LogShipperCrash, UnsyncedShippingCanRunAheadAndIsThenRefused) {
   ASSERT_FALSE(again.ok());
   EXPECT_TRUE(again.status().is_invalid_argument())
       << again.status().to_string();
+}
+
+// ---- replication slots
+
+constexpr const char* kSlot = "replica";
+
+std::unique_ptr<LogWriter> open_capped_writer(Env* env, uint64_t cap) {
+  LogWriterOptions o;
+  o.env = env;
+  o.mode = DurabilityMode::strict();
+  o.segment_size = 400;
+  o.max_slot_retained_bytes = cap;
+  auto w = LogWriter::open(kSrc, o);
+  EXPECT_TRUE(w.ok()) << w.status().to_string();
+  return w.ok() ? std::move(*w) : nullptr;
+}
+
+LogShipperOptions with_slot() {
+  LogShipperOptions o;
+  o.slot = kSlot;
+  return o;
+}
+
+Lsn slot_lsn(Env* env) {
+  auto s = read_slot(env, kSrc, kSlot);
+  EXPECT_TRUE(s.ok()) << s.status().to_string();
+  return s.ok() ? s->restart_lsn : 0;
+}
+
+// The LSN below which the replica holds every record (what survived).
+Lsn replica_end_lsn(Env* env) {
+  LogReaderOptions o;
+  o.env = env;
+  o.recovery_mode = RecoveryMode::kTolerateCorruptedTail;
+  auto r = LogReader::open(kDst, o);
+  if (!r.ok()) return 0;
+  LogRecord rec;
+  while (true) {
+    auto more = (*r)->next(&rec);
+    if (!more.ok() || !*more) break;
+  }
+  return (*r)->end_lsn();
+}
+
+TEST_F(LogShipperTest, SlotKeepsTheSegmentsALaggingReplicaNeeds) {
+  auto w = open_capped_writer(env_.get(), 1U << 20);
+  LogShipperOptions o = with_slot();
+  o.env = env_.get();
+  ShipResumeReport resumed;
+  auto shipper = LogShipper::open(kSrc, kDst, o, &resumed);
+  ASSERT_TRUE(shipper.ok()) << shipper.status().to_string();
+  EXPECT_TRUE(resumed.slot_created);
+  EXPECT_EQ(slot_lsn(env_.get()), resumed.resume_lsn);
+
+  // The writer retires everything it can after every burst; the shipper
+  // runs only every third burst, so it lags by several segments each time.
+  int held = 0;
+  uint64_t removed = 0;
+  for (int round = 0; round < 9; ++round) {
+    append_records(w.get(), round * 20, (round + 1) * 20);
+    RetireReport rr;
+    auto n = w->remove_segments_before(w->end_lsn(), &rr);
+    ASSERT_TRUE(n.ok()) << n.status().to_string();
+    removed += *n;
+    EXPECT_TRUE(rr.dropped_slots.empty());
+    if (!rr.holding_slots.empty()) ++held;
+    if (round % 3 == 2) {
+      auto r = (*shipper)->ship_once();
+      ASSERT_TRUE(r.ok()) << r.status().to_string();
+      EXPECT_EQ(r->shipped_lsn, w->end_lsn());
+      EXPECT_EQ(r->slot_lsn, r->shipped_lsn);
+      EXPECT_EQ(slot_lsn(env_.get()), r->shipped_lsn);
+    }
+  }
+  EXPECT_GT(held, 0);
+  EXPECT_GT(removed, 0u);  // what the replica had was retired on the source
+  // No gap: the replica holds the whole history, the source only its tail.
+  expect_record_prefix(env_.get(), expected_records(180), 180);
+  EXPECT_LT(read_all(env_.get(), kSrc).payloads.size(), 180u);
+}
+
+TEST_F(LogShipperTest, WithoutItsSlotTheSameLagIsAGap) {
+  // The control for the test above: same writer, no slot.
+  auto w = open_capped_writer(env_.get(), 1U << 20);
+  append_records(w.get(), 0, 5);
+  ASSERT_TRUE(ship(env_.get()).ok());
+  append_records(w.get(), 5, 60);
+  ASSERT_TRUE(w->remove_segments_before(w->end_lsn()).ok());
+  auto r = ship(env_.get());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().to_string().find("gap"), std::string::npos)
+      << r.status().to_string();
+}
+
+TEST_F(LogShipperTest, SlotDroppedByTheSizeCapFailsTheShipperLoudly) {
+  auto w = open_capped_writer(env_.get(), 1000);
+  append_records(w.get(), 0, 5);
+  LogShipperOptions o = with_slot();
+  o.env = env_.get();
+  auto shipper = LogShipper::open(kSrc, kDst, o);
+  ASSERT_TRUE(shipper.ok()) << shipper.status().to_string();
+  ASSERT_TRUE((*shipper)->ship_once().ok());
+  const Lsn shipped = (*shipper)->shipped_lsn();
+  append_records(w.get(), 5, 80);
+  RetireReport rr;
+  ASSERT_TRUE(w->remove_segments_before(w->end_lsn(), &rr).ok());
+  ASSERT_EQ(rr.dropped_slots, std::vector<std::string>{kSlot});
+
+  auto expect_drop_error = [&](const Status& s) {
+    const std::string text = s.to_string();
+    EXPECT_TRUE(s.is_not_found()) << text;
+    EXPECT_NE(text.find("slot 'replica'"), std::string::npos) << text;
+    EXPECT_NE(text.find("dropped"), std::string::npos) << text;
+    EXPECT_NE(text.find("max_slot_retained_bytes cap of 1000 bytes"),
+              std::string::npos)
+        << text;
+  };
+  auto r = (*shipper)->ship_once();
+  ASSERT_FALSE(r.ok());
+  expect_drop_error(r.status());
+  // Nothing was shipped past the drop, and a new shipper is refused too
+  // rather than recreating the slot over the hole.
+  EXPECT_EQ((*shipper)->shipped_lsn(), shipped);
+  ASSERT_TRUE((*shipper)->close().ok());
+  auto again = LogShipper::open(kSrc, kDst, o);
+  ASSERT_FALSE(again.ok());
+  expect_drop_error(again.status());
+  expect_record_prefix(env_.get(), expected_records(80), 5);
+}
+
+// A slot that stands past the replica (say the replica was restored from an
+// older copy) would let the source retire what the replica still needs:
+// open() moves it back to the replica's resume LSN.
+TEST_F(LogShipperTest, SlotAheadOfTheReplicaIsMovedBackToItsResumeLsn) {
+  auto w = open_writer(env_.get(), kSrc);
+  append_records(w.get(), 0, 5);
+  ASSERT_TRUE(ship(env_.get(), with_slot()).ok());
+  append_records(w.get(), 5, 40);
+  ASSERT_TRUE(advance_slot(env_.get(), kSrc, kSlot, w->end_lsn()).ok());
+  LogShipperOptions o = with_slot();
+  o.env = env_.get();
+  ShipResumeReport resumed;
+  auto shipper = LogShipper::open(kSrc, kDst, o, &resumed);
+  ASSERT_TRUE(shipper.ok()) << shipper.status().to_string();
+  EXPECT_FALSE(resumed.slot_created);
+  EXPECT_EQ(resumed.slot_found_lsn, w->end_lsn());
+  EXPECT_LT(resumed.resume_lsn, w->end_lsn());
+  EXPECT_EQ(slot_lsn(env_.get()), resumed.resume_lsn);
+  RetireReport rr;
+  ASSERT_TRUE(w->remove_segments_before(w->end_lsn(), &rr).ok());
+  EXPECT_EQ(rr.holding_slots, std::vector<std::string>{kSlot});
+  ASSERT_TRUE((*shipper)->ship_once().ok());
+  expect_record_prefix(env_.get(), expected_records(40), 40);
+}
+
+TEST_F(LogShipperTest, RemovedSlotIsAnErrorWhileShipping) {
+  auto w = open_writer(env_.get(), kSrc);
+  append_records(w.get(), 0, 5);
+  LogShipperOptions o = with_slot();
+  o.env = env_.get();
+  auto shipper = LogShipper::open(kSrc, kDst, o);
+  ASSERT_TRUE(shipper.ok()) << shipper.status().to_string();
+  ASSERT_TRUE(drop_slot(env_.get(), kSrc, kSlot).ok());
+  auto r = (*shipper)->ship_once();
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().is_not_found()) << r.status().to_string();
+  EXPECT_NE(r.status().to_string().find("removed"), std::string::npos)
+      << r.status().to_string();
+}
+
+TEST_F(LogShipperTest, InvalidSlotNameIsRefusedBeforeAnythingIsWritten) {
+  auto w = open_writer(env_.get(), kSrc);
+  LogShipperOptions o;
+  o.env = env_.get();
+  o.slot = "no/slashes";
+  auto shipper = LogShipper::open(kSrc, kDst, o);
+  ASSERT_FALSE(shipper.ok());
+  EXPECT_TRUE(shipper.status().is_invalid_argument())
+      << shipper.status().to_string();
+  EXPECT_FALSE(*env_->file_exists(kDst));
+}
+
+// Crashes a slot-holding shipper after every prefix of its Env operations
+// (power cut and process crash): the slot is never ahead of what the
+// replica kept, it is strictly behind in the states between the replica's
+// sync and the slot's update, and a new shipper moves it up and completes
+// the replica.
+TEST(LogShipperCrash, SlotIsNeverAheadOfTheDurableReplica) {
+  auto base = new_mem_env();
+  ASSERT_TRUE(base->create_dir("/t").ok());
+  FaultInjectionEnv env(base.get());
+  {
+    auto w = open_writer(&env, kSrc);
+    append_records(w.get(), 0, 15);
+    ASSERT_TRUE(ship(&env, with_slot()).ok());
+    append_records(w.get(), 15, 45);
+    ASSERT_TRUE(w->close().ok());
+  }
+  testutil::must_write(&env, "/t/src/PROGRESS",
+                       testutil::must_read(&env, "/t/src/PROGRESS"));
+  const Lsn slot_before = slot_lsn(&env);
+  ASSERT_GT(slot_before, 0u);
+  ASSERT_TRUE(env.start_recording("/t").ok());
+  auto full = ship(&env, with_slot());
+  ASSERT_TRUE(full.ok()) << full.status().to_string();
+  env.stop_recording();
+  const Lsn end = full->shipped_lsn;
+  ASSERT_EQ(slot_lsn(&env), end);
+  const std::vector<testing::EnvOp> trace = env.trace();
+
+  int behind_states = 0;
+  for (bool power_cut : {true, false}) {
+    for (std::size_t k = 0; k <= trace.size(); ++k) {
+      SCOPED_TRACE(std::string(power_cut ? "power cut" : "process crash") +
+                   " after op " + std::to_string(k) + " of " +
+                   std::to_string(trace.size()) + ": " +
+                   (k > 0 ? testing::describe(trace[k - 1]) : "start"));
+      testing::CrashStateOptions co;
+      co.drop_unsynced_data = power_cut;
+      co.drop_unsynced_dir_ops = power_cut;
+      auto state = testing::materialize_crash_state(trace, k, co);
+      ASSERT_TRUE(state.ok()) << state.status().to_string();
+      Env* e = state->get();
+      const Lsn slot = slot_lsn(e);
+      const Lsn kept = replica_end_lsn(e);
+      ASSERT_GE(slot, slot_before);
+      ASSERT_LE(slot, kept) << "the slot is ahead of the replica";
+      if (slot < kept && kept == end) ++behind_states;
+
+      ShipResumeReport resumed;
+      auto again = ship(e, with_slot(), &resumed);
+      ASSERT_TRUE(again.ok()) << again.status().to_string();
+      EXPECT_FALSE(resumed.slot_created);
+      EXPECT_EQ(resumed.slot_found_lsn, slot);
+      EXPECT_EQ(again->shipped_lsn, end);
+      EXPECT_EQ(slot_lsn(e), end);
+      expect_byte_prefix(e, true);
+      expect_record_prefix(e, expected_records(45), 45);
+    }
+  }
+  EXPECT_GT(behind_states, 0);
 }
 
 }  // namespace

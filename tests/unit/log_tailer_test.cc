@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,6 +15,8 @@
 #include "strata/durability/testing/fault_injection_env.h"
 #include "log/progress_file.h"
 #include "support/log_test_util.h"
+#include "util/coding.h"
+#include "util/crc32c.h"
 
 namespace strata::durability::log {
 namespace {
@@ -468,6 +471,11 @@ TEST_F(TailerTest, SlotOverTheSizeCapIsDroppedLoudly) {
   EXPECT_NE(report.messages[0].find("max_slot_retained_bytes"),
             std::string::npos);
   EXPECT_EQ((*w)->stats().slots_dropped, 1u);
+  // The slot file remembers the cap, so the consumer's error can name it.
+  auto state = read_slot(env_.get(), dir_, "slow");
+  ASSERT_TRUE(state.ok()) << state.status().to_string();
+  EXPECT_EQ(state->dropped_cap_bytes, 2048u);
+  EXPECT_GT(state->dropped_retained_bytes, 2048u);
 
   Drained d = drain(t.get());
   EXPECT_TRUE(d.payloads.empty());
@@ -507,6 +515,32 @@ TEST(SlotTest, NamesAreCheckedAndSlotsAreUnique) {
   EXPECT_EQ(s->restart_lsn, 7u);
   EXPECT_FALSE(s->dropped);
   EXPECT_TRUE(read_slot(env.get(), "/d", "nope").status().is_not_found());
+}
+
+// Slot files of version 1 (36 bytes, without the drop's cap) are still
+// read; a dropped one's error then says the cap without its value.
+TEST(SlotTest, Version1SlotFileIsStillRead) {
+  auto env = new_mem_env();
+  ASSERT_TRUE(env->create_dir("/d").ok());
+  std::string v1(36, '\0');
+  std::memcpy(v1.data(), "STRATASL", 8);
+  encode_fixed16(v1.data() + 8, 1);
+  v1[10] = 2;  // dropped
+  encode_fixed64(v1.data() + 16, 5);
+  encode_fixed64(v1.data() + 24, 9);
+  encode_fixed32(v1.data() + 32, crc32c::mask(crc32c::value(v1.data(), 32)));
+  testutil::must_write(env.get(), "/d/" + slot_file_name("old"), v1);
+  auto s = read_slot(env.get(), "/d", "old");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_TRUE(s->dropped);
+  EXPECT_EQ(s->restart_lsn, 5u);
+  EXPECT_EQ(s->dropped_at_lsn, 9u);
+  EXPECT_EQ(s->dropped_cap_bytes, 0u);
+  Status moved = advance_slot(env.get(), "/d", "old", 6);
+  EXPECT_TRUE(moved.is_not_found());
+  EXPECT_NE(moved.to_string().find("max_slot_retained_bytes"),
+            std::string::npos)
+      << moved.to_string();
 }
 
 // Under the default setting nothing the tailer delivered is lost by a

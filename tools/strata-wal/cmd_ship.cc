@@ -1,7 +1,8 @@
-// `strata-wal ship SRC DST [--follow] [--interval-ms N] [--json]`: keeps
-// DST a verified, byte-identical replica of the log in SRC (LogShipper,
-// docs/replication.md). One pass, or with --follow a pass every interval
-// until SIGINT or SIGTERM, which end it cleanly (exit 0).
+// `strata-wal ship SRC DST [--follow] [--interval-ms N] [--slot NAME]
+// [--json]`: keeps DST a verified, byte-identical replica of the log in SRC
+// (LogShipper, docs/replication.md), optionally holding SRC's retirement
+// back with a replication slot. One pass, or with --follow a pass every
+// interval until SIGINT or SIGTERM, which end it cleanly (exit 0).
 
 #include <signal.h>
 
@@ -43,18 +44,24 @@ struct Totals {
   uint64_t segments_retired = 0;
 };
 
-Json report_json(const char* event, const sl::ShipReport& r) {
-  return Json{{"event", event},
-              {"records", r.records},
-              {"bytes", r.bytes},
-              {"segments_created", r.segments_created},
-              {"segments_retired", r.segments_retired},
-              {"shipped_lsn", r.shipped_lsn},
-              {"source_durable_lsn", r.source_durable_lsn},
-              {"source_writer_open", r.source_writer_open},
-              {"source_progress_ok", r.source_progress_ok},
-              {"first_segment", r.first_segment},
-              {"last_segment", r.last_segment}};
+Json report_json(const char* event, const sl::ShipReport& r,
+                 const std::string& slot) {
+  Json out{{"event", event},
+           {"records", r.records},
+           {"bytes", r.bytes},
+           {"segments_created", r.segments_created},
+           {"segments_retired", r.segments_retired},
+           {"shipped_lsn", r.shipped_lsn},
+           {"source_durable_lsn", r.source_durable_lsn},
+           {"source_writer_open", r.source_writer_open},
+           {"source_progress_ok", r.source_progress_ok},
+           {"first_segment", r.first_segment},
+           {"last_segment", r.last_segment}};
+  if (!slot.empty()) {
+    out["slot"] = slot;
+    out["slot_lsn"] = r.slot_lsn;
+  }
+  return out;
 }
 
 }  // namespace
@@ -62,6 +69,7 @@ Json report_json(const char* event, const sl::ShipReport& r) {
 int run_ship(const ShipArgs& args) {
   sl::LogShipperOptions options;
   options.mirror_retirement = args.mirror_retirement;
+  options.slot = args.slot;
   sl::ShipResumeReport resumed;
   auto shipper = sl::LogShipper::open(args.src, args.dst, options, &resumed);
   if (!shipper.ok()) {
@@ -69,12 +77,17 @@ int run_ship(const ShipArgs& args) {
     return exit_code_for(shipper.status());
   }
   if (args.json) {
-    fmt::print("{}\n", Json{{"event", "resumed"},
-                            {"created", resumed.created},
-                            {"resume_lsn", resumed.resume_lsn},
-                            {"segments", resumed.segments},
-                            {"truncated_bytes", resumed.truncated_bytes}}
-                           .dump());
+    Json out{{"event", "resumed"},
+             {"created", resumed.created},
+             {"resume_lsn", resumed.resume_lsn},
+             {"segments", resumed.segments},
+             {"truncated_bytes", resumed.truncated_bytes}};
+    if (!args.slot.empty()) {
+      out["slot"] = args.slot;
+      out["slot_created"] = resumed.slot_created;
+      out["slot_found_lsn"] = resumed.slot_found_lsn;
+    }
+    fmt::print("{}\n", out.dump());
   } else if (!args.quiet) {
     if (resumed.created) {
       fmt::print("replica:  {} (new)\n", args.dst);
@@ -85,6 +98,19 @@ int run_ship(const ShipArgs& args) {
         fmt::print(", cut {} unsynced bytes", resumed.truncated_bytes);
       }
       fmt::print(")\n");
+    }
+    if (!args.slot.empty()) {
+      if (resumed.slot_created) {
+        fmt::print("slot:     '{}' created on {} at LSN {}\n", args.slot,
+                   args.src, resumed.resume_lsn);
+      } else if (resumed.slot_found_lsn == resumed.resume_lsn) {
+        fmt::print("slot:     '{}' on {} at LSN {}\n", args.slot, args.src,
+                   resumed.resume_lsn);
+      } else {
+        fmt::print("slot:     '{}' on {} found at LSN {}, moved to LSN {}\n",
+                   args.slot, args.src, resumed.slot_found_lsn,
+                   resumed.resume_lsn);
+      }
     }
   }
   std::fflush(stdout);
@@ -114,7 +140,7 @@ int run_ship(const ShipArgs& args) {
     }
     if (args.follow && r->records + r->segments_retired > 0) {
       if (args.json) {
-        fmt::print("{}\n", report_json("shipped", *r).dump());
+        fmt::print("{}\n", report_json("shipped", *r, args.slot).dump());
       } else if (!args.quiet) {
         fmt::print(
             "shipped:  {} records, {} bytes, {} new segments, up to "
@@ -158,7 +184,7 @@ int run_ship(const ShipArgs& args) {
   sum.segments_created = totals.segments_created;
   sum.segments_retired = totals.segments_retired;
   if (args.json) {
-    Json out = report_json("done", sum);
+    Json out = report_json("done", sum, args.slot);
     out["passes"] = totals.passes;
     fmt::print("{}\n", out.dump());
   } else if (!args.quiet) {
@@ -171,6 +197,10 @@ int run_ship(const ShipArgs& args) {
                sum.first_segment, sum.last_segment, sum.shipped_lsn);
     fmt::print("source:   durable below LSN {}{}\n", sum.source_durable_lsn,
                sum.source_writer_open ? " (a writer has it open)" : "");
+    if (!args.slot.empty()) {
+      fmt::print("slot:     '{}' holds the source from LSN {}\n", args.slot,
+                 sum.slot_lsn);
+    }
   }
   std::fflush(stdout);
   return kExitOk;

@@ -106,6 +106,7 @@ struct ShipArgs {
   bool follow = false;
   uint64_t interval_ms = 200;
   bool mirror_retirement = false;
+  std::string slot;  // empty: no replication slot
   bool json = false;
   bool quiet = false;
 };

@@ -269,6 +269,12 @@ int run(int argc, char** argv) {
           "--follow: pause between passes in ms (default 200)");
   c_ship->add_flag("--mirror-retirement", ship.mirror_retirement,
                    "remove segments from DST once SRC has retired them");
+  c_ship->add_option(
+      "--slot", ship.slot,
+      "a replication slot on SRC (created at DST's resume LSN when "
+      "missing): SRC's writer keeps every segment DST still needs, up to "
+      "its max_slot_retained_bytes; the slot moves only once DST holds the "
+      "shipped data durably");
   c_ship->add_flag("--json", ship.json,
                    "JSON Lines: a 'resumed' object, with --follow one "
                    "'shipped' object per pass that shipped, and a final "

@@ -20,9 +20,17 @@
 // not. The destination can be read and recovered like any log (LogReader,
 // LogWriter::open, `strata-wal verify`).
 //
+// With a replication slot (LogShipperOptions::slot, log/slot.h) the shipper
+// holds the source's segment retirement back to what the replica still
+// needs, as a PostgreSQL physical replication slot does: the slot is moved
+// only after the shipped bytes are durable on the replica, so it is never
+// ahead of the replica, and a slot the source's writer dropped for its size
+// cap is a loud error, never a silent gap.
+//
 // One shipper per destination: open() takes the destination's LOCK, so
 // neither a second shipper nor a writer can use it meanwhile. The source is
-// never locked or written. Not thread-safe.
+// never locked, and never written except for the slot's file. Not
+// thread-safe.
 
 #ifndef STRATA_DURABILITY_LOG_LOG_SHIPPER_H_
 #define STRATA_DURABILITY_LOG_LOG_SHIPPER_H_
@@ -54,6 +62,14 @@ struct LogShipperOptions {
   // then a replica never holds a record that a power cut on the source
   // could undo. For sources whose writer does not publish progress.
   bool ship_unsynced = false;
+  // A replication slot on the source (1-64 characters of A-Z a-z 0-9 _ -),
+  // or empty for none. open() creates it at the replica's resume LSN when
+  // missing and otherwise moves it there; each ship_once() moves it to the
+  // shipped LSN once the replica holds everything below durably. The
+  // source's writer then keeps every segment the replica still needs,
+  // unless that passes its max_slot_retained_bytes: it drops the slot, and
+  // the shipper's next call fails with NotFound naming the slot and the cap.
+  std::string slot;
 };
 
 // What one ship_once() did, and where the replica stands.
@@ -73,6 +89,9 @@ struct ShipReport {
   bool source_progress_ok = false;
   uint64_t first_segment = 0;  // the destination's first and last segment
   uint64_t last_segment = 0;
+  // With a slot: its restart LSN on the source after this pass (the
+  // replica's durable shipped_lsn).
+  Lsn slot_lsn = 0;
 };
 
 // What open() found on the destination.
@@ -81,6 +100,12 @@ struct ShipResumeReport {
   Lsn resume_lsn = 0;            // where shipping goes on
   uint64_t truncated_bytes = 0;  // unsynced tail a crash left, cut off
   uint64_t segments = 0;         // destination segments found
+  // With a slot: whether open() created it, and where it stood before
+  // open() moved it to resume_lsn (behind after a crash between the
+  // replica's sync and the slot's update; never ahead unless another
+  // consumer moved it).
+  bool slot_created = false;
+  Lsn slot_found_lsn = 0;
 };
 
 class LogShipper {
@@ -94,7 +119,8 @@ class LogShipper {
   // the destination is a different log, or holds bytes or segments the
   // source does not (it diverged); Busy when something else holds the
   // destination's lock; Corruption when the destination is damaged inside
-  // the part that was already synced.
+  // the part that was already synced. With a slot: InvalidArgument for an
+  // invalid name, NotFound when the writer dropped it.
   static Result<std::unique_ptr<LogShipper>> open(
       const std::string& source_dir, const std::string& dest_dir,
       const LogShipperOptions& options = {},
@@ -104,8 +130,9 @@ class LogShipper {
   // mirrors retirement if asked. Corruption, naming the source file and
   // offset, when a record in the source's durable range does not validate;
   // NotFound when the source retired a segment before it was shipped (the
-  // replica has a gap and must be re-seeded). After an error the next call
-  // re-verifies the destination first.
+  // replica has a gap and must be re-seeded), or, with a slot, when the
+  // source's writer dropped the slot or it was removed. After an error the
+  // next call re-verifies the destination first.
   Result<ShipReport> ship_once();
 
   // The destination holds every record below this LSN.

@@ -33,6 +33,10 @@ struct SlotState {
   // When dropped: where the log was to start after the retirement that
   // dropped the slot.
   Lsn dropped_at_lsn = 0;
+  // When dropped: the writer's max_slot_retained_bytes then, and the bytes
+  // keeping the slot would have retained (both 0 in a version 1 slot file).
+  uint64_t dropped_cap_bytes = 0;
+  uint64_t dropped_retained_bytes = 0;
 };
 
 // A slot name: 1 to 64 characters of [A-Za-z0-9_-].
