@@ -245,16 +245,8 @@ void LogReader::Impl::stop_at(std::size_t index, uint64_t offset) {
   stop_offset_ = offset;
 }
 
-Result<bool> LogReader::Impl::next(LogRecord* record) {
-  while (true) {
-    if (pending_pos_ < pending_.size()) {
-      *record = pending_[pending_pos_];
-      const uint64_t at = pending_payload_at_[pending_pos_];
-      record->payload = std::string_view(buf_.data() + (at - win_begin_),
-                                         record->payload.size());
-      ++pending_pos_;
-      return true;
-    }
+Result<bool> LogReader::Impl::refill() {
+  while (pending_pos_ >= pending_.size()) {
     pending_.clear();
     pending_payload_at_.clear();
     pending_pos_ = 0;
@@ -269,6 +261,27 @@ Result<bool> LogReader::Impl::next(LogRecord* record) {
     }
     step();
   }
+  return true;
+}
+
+Result<bool> LogReader::Impl::next(LogRecord* record) {
+  STRATA_ASSIGN_OR_RETURN(bool more, refill());
+  if (!more) return false;
+  place_payload(pending_pos_);
+  *record = pending_[pending_pos_++];
+  return true;
+}
+
+Result<bool> LogReader::Impl::next_batch(std::span<const LogRecord>* records) {
+  STRATA_ASSIGN_OR_RETURN(bool more, refill());
+  if (!more) return false;
+  for (std::size_t i = pending_pos_; i < pending_.size(); ++i) {
+    place_payload(i);
+  }
+  *records = std::span<const LogRecord>(pending_.data() + pending_pos_,
+                                        pending_.size() - pending_pos_);
+  pending_pos_ = pending_.size();
+  return true;
 }
 
 Status LogReader::Impl::enter_segment() {
@@ -679,6 +692,9 @@ Result<std::unique_ptr<LogReader>> LogReader::open(
 }
 
 Result<bool> LogReader::next(LogRecord* record) { return impl_->next(record); }
+Result<bool> LogReader::next_batch(std::span<const LogRecord>* records) {
+  return impl_->next_batch(records);
+}
 
 const std::vector<LogProblem>& LogReader::problems() const {
   return impl_->problems_;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ class LogReader::Impl {
 
   Status open();
   Result<bool> next(LogRecord* record);
+  Result<bool> next_batch(std::span<const LogRecord>* records);
 
   // Where the valid log ends: the segment index and file offset after the
   // last valid unit (or of the first problem that stopped the read).
@@ -73,6 +75,14 @@ class LogReader::Impl {
   // Whether segment `number` exists now (it may have appeared since open).
   bool successor_exists(uint64_t number) const;
   void deliver(uint64_t offset, const ParsedRecord& rec, bool last);
+  // Reads on until records are pending; false at the end of the log.
+  Result<bool> refill();
+  // Points pending record i's payload into the window.
+  void place_payload(std::size_t i) {
+    const uint64_t at = pending_payload_at_[i];
+    pending_[i].payload = std::string_view(buf_.data() + (at - win_begin_),
+                                           pending_[i].payload.size());
+  }
 
   // The current segment is read in windows rather than whole: buf_ holds
   // its bytes [win_begin_, win_end_), read kReadChunk or more at a time, so

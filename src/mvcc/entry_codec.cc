@@ -228,8 +228,11 @@ class EntryReader {
   std::size_t offset() const { return in_.size() - rest_.size(); }
   std::size_t remaining() const { return rest_.size(); }
 
-  Status fail(std::string_view field, std::string_view what,
-              std::size_t at) const {
+  // Errors are rare: kept out of line, so that the readers' common paths
+  // stay small enough to inline.
+  [[gnu::noinline, gnu::cold]] Status fail(std::string_view field,
+                                           std::string_view what,
+                                           std::size_t at) const {
     std::string msg = "mvcc entry: ";
     if (!entry_.empty()) {
       msg.append(entry_);
@@ -244,11 +247,12 @@ class EntryReader {
     msg.append(std::to_string(in_.size()));
     return Status::corruption(msg);
   }
-  Status truncated(std::string_view field, std::size_t at) const {
+  [[gnu::noinline, gnu::cold]] Status truncated(std::string_view field,
+                                                std::size_t at) const {
     return fail(field, "truncated", at);
   }
 
-  Status u8(std::string_view field, uint8_t* v) {
+  [[gnu::always_inline]] Status u8(std::string_view field, uint8_t* v) {
     if (rest_.empty()) return truncated(field, offset());
     *v = static_cast<uint8_t>(rest_[0]);
     rest_.remove_prefix(1);
@@ -267,13 +271,17 @@ class EntryReader {
     return Status::ok_status();
   }
 
-  Status varint(std::string_view field, uint64_t* v) {
+  [[gnu::always_inline]] Status varint(std::string_view field, uint64_t* v) {
     // Most varints (lengths, small ids) are one byte, always canonical.
     if (!rest_.empty() && static_cast<uint8_t>(rest_[0]) < 0x80) {
       *v = static_cast<uint8_t>(rest_[0]);
       rest_.remove_prefix(1);
       return Status::ok_status();
     }
+    return long_varint(field, v);
+  }
+
+  [[gnu::noinline]] Status long_varint(std::string_view field, uint64_t* v) {
     const std::size_t at = offset();
     uint64_t result = 0;
     for (std::size_t i = 0; i < 10; ++i) {
@@ -317,7 +325,7 @@ class EntryReader {
     return Status::ok_status();
   }
 
-  Status uuid(std::string_view field, Uuid* id) {
+  [[gnu::always_inline]] Status uuid(std::string_view field, Uuid* id) {
     if (rest_.size() < 16) return truncated(field, offset());
     Uuid::Bytes b;
     std::memcpy(b.data(), rest_.data(), 16);
@@ -327,7 +335,8 @@ class EntryReader {
   }
 
   // A varint length and that many bytes.
-  Status bytes(std::string_view field, std::string* out) {
+  [[gnu::always_inline]] Status bytes(std::string_view field,
+                                      std::string* out) {
     const std::size_t at = offset();
     uint64_t n = 0;
     if (Status s = varint(field, &n); !s.ok()) return s;

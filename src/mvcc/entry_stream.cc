@@ -3,6 +3,7 @@
 #include "mvcc/entry_stream.h"
 
 #include <algorithm>
+#include <span>
 
 #include "strata/durability/mvcc/entry_codec.h"
 
@@ -50,9 +51,9 @@ Result<bool> EntryStream::next_batch(EntryBatch* batch) {
   batch->clear();
   if (done_) return false;
   bool poisoned = false;  // a record of this batch did not decode
-  log::LogRecord rec;
+  std::span<const log::LogRecord> records;
   while (true) {
-    auto more = reader_->next(&rec);
+    auto more = reader_->next_batch(&records);
     if (!more.ok()) {
       done_ = true;
       return std::move(more).status();
@@ -62,65 +63,68 @@ Result<bool> EntryStream::next_batch(EntryBatch* batch) {
       // The reader hands out whole batches only, so nothing is pending.
       return !batch->empty();
     }
-    if (past_limit(rec.lsn)) {
-      done_ = true;
-      return !batch->empty();
-    }
-    const log::Lsn next_lsn = rec.lsn + kRecordHeaderSize + rec.payload.size();
-    // The rest of a poisoned batch is still decoded (each bad record is a
-    // problem of its own), into a scratch entry, as it is dropped anyway.
-    StreamEntry* e = poisoned ? nullptr : &batch->add();
-    WALEntry* into = e != nullptr ? &e->entry : &poisoned_entry_;
-    if (e != nullptr) {
-      e->lsn = rec.lsn;
-      e->next_lsn = next_lsn;
-      e->skipped_decode = false;
-    }
-    const bool decode =
-        !options_.checkpoints_only ||
-        (rec.payload.size() >= 2 &&
-         static_cast<uint8_t>(rec.payload[1]) == kCheckpointTypeByte);
-    if (decode) {
-      Status d = decode_entry_into(rec.payload, into);
-      if (!d.ok()) {
-        log::LogProblem p;
-        p.kind = log::ProblemKind::kCorruption;
-        p.segment = rec.segment;
-        p.offset = rec.offset;
-        p.length = kRecordHeaderSize + rec.payload.size();
-        p.lsn = rec.lsn;
-        p.file = segment_file(rec.segment);
-        p.reason = "entry decode: " + d.to_string() +
-                   " (the record's batch is dropped whole)";
-        decode_problems_.push_back(p);
-        if (options_.mode == log::RecoveryMode::kPointInTime) {
-          // The log ends before this batch: what came before is kept.
-          done_ = true;
-          batch->clear();
-          return false;
-        }
-        if (options_.mode != log::RecoveryMode::kSkipAnyCorrupted) {
-          done_ = true;
-          batch->clear();
-          return d.with_context("mvcc log " + p.file + " LSN " +
-                                std::to_string(rec.lsn));
-        }
-        poisoned = true;
-        batch->clear();
+    for (const log::LogRecord& rec : records) {
+      if (past_limit(rec.lsn)) {
+        done_ = true;
+        return !batch->empty();
       }
-    } else if (e != nullptr) {
-      e->entry = WALEntry();
-      e->skipped_decode = true;
-    }
-    if (!poisoned || rec.last_in_batch) end_lsn_ = next_lsn;
-    if (rec.last_in_batch) {
-      if (poisoned) {
-        // Skip the whole batch and go on with the next one.
-        batch->clear();
-        poisoned = false;
-        continue;
+      const log::Lsn next_lsn =
+          rec.lsn + kRecordHeaderSize + rec.payload.size();
+      // The rest of a poisoned batch is still decoded (each bad record is a
+      // problem of its own), into a scratch entry, as it is dropped anyway.
+      StreamEntry* e = poisoned ? nullptr : &batch->add();
+      WALEntry* into = e != nullptr ? &e->entry : &poisoned_entry_;
+      if (e != nullptr) {
+        e->lsn = rec.lsn;
+        e->next_lsn = next_lsn;
+        e->skipped_decode = false;
       }
-      return true;
+      const bool decode =
+          !options_.checkpoints_only ||
+          (rec.payload.size() >= 2 &&
+           static_cast<uint8_t>(rec.payload[1]) == kCheckpointTypeByte);
+      if (decode) {
+        Status d = decode_entry_into(rec.payload, into);
+        if (!d.ok()) {
+          log::LogProblem p;
+          p.kind = log::ProblemKind::kCorruption;
+          p.segment = rec.segment;
+          p.offset = rec.offset;
+          p.length = kRecordHeaderSize + rec.payload.size();
+          p.lsn = rec.lsn;
+          p.file = segment_file(rec.segment);
+          p.reason = "entry decode: " + d.to_string() +
+                     " (the record's batch is dropped whole)";
+          decode_problems_.push_back(p);
+          if (options_.mode == log::RecoveryMode::kPointInTime) {
+            // The log ends before this batch: what came before is kept.
+            done_ = true;
+            batch->clear();
+            return false;
+          }
+          if (options_.mode != log::RecoveryMode::kSkipAnyCorrupted) {
+            done_ = true;
+            batch->clear();
+            return d.with_context("mvcc log " + p.file + " LSN " +
+                                  std::to_string(rec.lsn));
+          }
+          poisoned = true;
+          batch->clear();
+        }
+      } else if (e != nullptr) {
+        e->entry = WALEntry();
+        e->skipped_decode = true;
+      }
+      if (!poisoned || rec.last_in_batch) end_lsn_ = next_lsn;
+      if (rec.last_in_batch) {
+        if (poisoned) {
+          // Skip the whole batch and go on with the next one.
+          batch->clear();
+          poisoned = false;
+          continue;
+        }
+        return true;
+      }
     }
   }
 }

@@ -5,7 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +104,35 @@ TEST_F(LogReaderWindowTest, BytesReadCountsTheWholeSegment) {
   uint64_t sizes = 0;
   for (const auto& s : (*reader)->segments()) sizes += s.file_size;
   EXPECT_GE((*reader)->bytes_read(), sizes);
+}
+
+TEST_F(LogReaderWindowTest, NextBatchHandsOutWholeBatchesLikeNext) {
+  write_log();
+  LogReaderOptions o;
+  o.env = env_.get();
+  auto reader = LogReader::open(dir_, o);
+  ASSERT_TRUE(reader.ok());
+  std::size_t i = 0;
+  std::size_t batches = 0;
+  std::span<const LogRecord> records;
+  while (true) {
+    auto more = (*reader)->next_batch(&records);
+    ASSERT_TRUE(more.ok()) << more.status().to_string();
+    if (!*more) break;
+    ASSERT_FALSE(records.empty());
+    ++batches;
+    // A batch starts where the writer started one and ends at its last.
+    EXPECT_TRUE(starts_batch_[i]) << "record " << i;
+    for (std::size_t k = 0; k < records.size(); ++k, ++i) {
+      ASSERT_LT(i, payloads_.size());
+      ASSERT_EQ(records[k].payload, payloads_[i]) << "record " << i;
+      ASSERT_EQ(records[k].lsn, lsns_[i]);
+      EXPECT_EQ(records[k].last_in_batch, k + 1 == records.size());
+    }
+  }
+  EXPECT_EQ(i, payloads_.size());
+  EXPECT_EQ(batches, static_cast<std::size_t>(std::count(
+                         starts_batch_.begin(), starts_batch_.end(), true)));
 }
 
 // Damage to a record's payload beyond the first chunks: found at that

@@ -268,6 +268,83 @@ TEST_F(MvccReplay, InterleavedTransactionsOfDifferentRunsGroupByRun) {
   EXPECT_FALSE(get(store, "b", r2) || get(store, "c", r2));
 }
 
+// Replay decodes into entries it reuses and applies a batch that is one
+// transaction straight from the batch; other batches go entry by entry.
+// Mixed shapes, with values whose lengths change from one entry to the
+// next, must hand every transaction exactly its own entries.
+TEST_F(MvccReplay, ReusedEntriesNeverLeakBetweenTransactionsOfAnyShape) {
+  struct Recorder : ReplayHandler {
+    std::vector<std::pair<uint64_t, std::vector<Write>>> txns;
+    std::vector<Write> current;
+    Status on_transaction_begin(const TxnInfo&) override {
+      current.clear();
+      return Status::ok_status();
+    }
+    Status on_transaction_commit(const TxnInfo& info) override {
+      EXPECT_EQ(info.entry_count, current.size());
+      txns.emplace_back(info.txn_id, current);
+      return Status::ok_status();
+    }
+    Result<ApplyOutcome> on_write(const Write& w) override {
+      current.push_back(w);
+      return ApplyOutcome::kApplied;
+    }
+    Result<ApplyOutcome> on_delete(const Delete&) override {
+      return ApplyOutcome::kApplied;
+    }
+  };
+  const RunId r2 = test_run(2);
+  auto wal = open_wal();
+  std::vector<std::pair<uint64_t, std::vector<WALEntry>>> expected;
+  uint64_t version = 0;
+  auto value_for = [](int i, int j) {
+    return Value::string(
+        std::string(static_cast<std::size_t>((i * 37 + j * 11) % 200),
+                    static_cast<char>('a' + (i + j) % 26)));
+  };
+  for (int i = 0; i < 60; ++i) {
+    const uint64_t id = static_cast<uint64_t>(i) + 1;
+    std::vector<WALEntry> body;
+    for (int j = 0; j < i % 5; ++j) {
+      body.push_back(write("k" + std::to_string(i) + "-" + std::to_string(j),
+                           value_for(i, j), ++version));
+    }
+    if (i % 3 == 0) {
+      // One batch: the direct path.
+      ASSERT_TRUE(wal->append_transaction(txn(id, body)).ok());
+    } else if (i % 3 == 1) {
+      // One entry per batch: the open-transaction table.
+      append_all(wal.get(), txn(id, body));
+    } else {
+      // Interleaved with another run's transaction, which commits after.
+      const uint64_t other = 1000 + id;
+      append_all(wal.get(), {begin(other, r2)});
+      WALEntry w2 =
+          write("r2-" + std::to_string(i), value_for(i, 7), ++version, r2);
+      append_all(wal.get(), {w2});
+      ASSERT_TRUE(wal->append_transaction(txn(id, body)).ok());
+      append_all(wal.get(), {commit(other, r2)});
+      expected.emplace_back(id, body);
+      expected.emplace_back(other, std::vector<WALEntry>{w2});
+      continue;
+    }
+    expected.emplace_back(id, body);
+  }
+  Recorder rec;
+  auto stats = replay(&rec);
+  ASSERT_TRUE(stats.ok()) << stats.status().to_string();
+  ASSERT_EQ(rec.txns.size(), expected.size());
+  for (std::size_t t = 0; t < expected.size(); ++t) {
+    EXPECT_EQ(rec.txns[t].first, expected[t].first) << "transaction " << t;
+    ASSERT_EQ(rec.txns[t].second.size(), expected[t].second.size())
+        << "transaction " << t;
+    for (std::size_t k = 0; k < expected[t].second.size(); ++k) {
+      EXPECT_EQ(rec.txns[t].second[k], *expected[t].second[k].get_if<Write>())
+          << "transaction " << t << " entry " << k;
+    }
+  }
+}
+
 TEST_F(MvccReplay, EmptyIncompleteTransactionCounted) {
   auto wal = open_wal();
   append_all(wal.get(), {begin(1)});

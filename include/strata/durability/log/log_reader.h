@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,8 @@ struct LogReaderOptions {
   LogKind expected_kind = LogKind::kRaw;
 };
 
-// One record. `payload` stays valid until the next call to next().
+// One record. `payload` stays valid until the next call to next() or
+// next_batch().
 struct LogRecord {
   Lsn lsn = 0;
   std::string_view payload;
@@ -71,6 +73,14 @@ class LogReader {
   // false at the end of the log. An error means the recovery mode does not
   // allow going past a problem (problems() holds it as well).
   Result<bool> next(LogRecord* record);
+
+  // The rest of the current batch at once (a whole batch, unless next()
+  // has already taken some of it): the same records next() would return
+  // one by one, without a call per record. The records and their payloads
+  // are views into the reader's read buffer and stay valid until the next
+  // call to next() or next_batch(). False at the end of the log; errors as
+  // next().
+  Result<bool> next_batch(std::span<const LogRecord>* records);
 
   // Every problem met so far, in log order.
   const std::vector<LogProblem>& problems() const;
