@@ -409,6 +409,30 @@ TEST_F(TailerTest, RestartAtTheLastPositionResumesWithoutLossOrDuplicates) {
   EXPECT_EQ(got, all);
 }
 
+TEST_F(TailerTest, FollowingReadsOnlyTheBytesAppendedSinceTheLastRead) {
+  LogWriterOptions wo = options();
+  wo.segment_size = 1 << 20;  // one segment: no rotation to re-read at
+  auto w = LogWriter::open(dir_, wo);
+  ASSERT_TRUE(w.ok());
+  for (bool in_process : {true, false}) {
+    LogTailerOptions o;
+    if (in_process) o.writer = w->get();
+    o.start_lsn = (*w)->end_lsn();
+    auto t = tailer(o);
+    const Lsn start = (*w)->end_lsn();
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE((*w)->append(payload_for(i, 100)).ok());
+      Drained d = drain(t.get());
+      ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+      ASSERT_EQ(d.payloads.size(), 1u) << i;
+      EXPECT_EQ(d.payloads[0], payload_for(i, 100));
+    }
+    // Re-reading the segment at every append would read ~150 times this.
+    EXPECT_LT(t->bytes_read(), 4 * ((*w)->end_lsn() - start) + 4096)
+        << "in_process " << in_process;
+  }
+}
+
 // ---------------------------------------------------------------- slots
 
 TEST_F(TailerTest, SlotHoldsItsSegmentsBackFromRetirement) {

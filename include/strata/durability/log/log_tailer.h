@@ -106,6 +106,8 @@ class LogTailer {
   // Records the consumer has finished with everything below `lsn` (at most
   // position()): moves the slot durably. InvalidArgument without a slot.
   Status ack(Lsn lsn);
+  // Bytes of segment files read so far.
+  uint64_t bytes_read() const;
 
   class Impl;
 
