@@ -39,6 +39,7 @@ constexpr int kMaxShortReads = 3;
 constexpr std::size_t kMaxBufferedBytes = 4U << 20;
 constexpr std::size_t kMaxBufferedRecords = 4096;
 constexpr Lsn kUnbounded = std::numeric_limits<Lsn>::max();
+constexpr auto kSlotCheckInterval = std::chrono::milliseconds(20);
 }  // namespace
 
 class LogTailer::Impl {
@@ -81,6 +82,7 @@ class LogTailer::Impl {
   LogId log_id_{};
   std::deque<TailedRecord> buffer_;
   int short_reads_ = 0;
+  std::chrono::steady_clock::time_point last_slot_check_{};
   // The incremental read's state: the segment it reads and the file
   // offset of the next unit (valid only with `appended_valid_`).
   bool appended_valid_ = false;
@@ -163,7 +165,6 @@ Result<Lsn> LogTailer::Impl::read_limit() {
 }
 
 Status LogTailer::Impl::read_from_log(Lsn limit) {
-  STRATA_RETURN_IF_ERROR(check_slot());
   const Lsn pos = pos_.load();
   auto reader = open_reader(pos);
   if (!reader.ok()) {
@@ -376,9 +377,17 @@ Result<bool> LogTailer::Impl::next(TailedRecord* record,
     STRATA_ASSIGN_OR_RETURN(Lsn limit, read_limit());
     if (limit != kUnbounded && limit > visible_) visible_ = limit;
     if (limit > pos_) {
+      // A dropped slot is reported at the next read (its file is looked at
+      // every few milliseconds at most while reading appended bytes).
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last_slot_check_ >= kSlotCheckInterval) {
+        STRATA_RETURN_IF_ERROR(check_slot());
+        last_slot_check_ = now;
+      }
       const Appended a =
           appended_valid_ ? read_appended(limit) : Appended::kFallBack;
       if (a == Appended::kFallBack) {
+        STRATA_RETURN_IF_ERROR(check_slot());
         appended_valid_ = false;
         STRATA_RETURN_IF_ERROR(read_from_log(limit));
         remember_position();

@@ -502,6 +502,32 @@ TEST_F(TailerTest, SlotOverTheSizeCapIsDroppedLoudly) {
   EXPECT_FALSE(advance_slot(env_.get(), dir_, "slow", 0).ok());
 }
 
+TEST_F(TailerTest, SlotDroppedWhileFollowingIsReportedAtTheNextRead) {
+  LogWriterOptions wo = options();
+  wo.max_slot_retained_bytes = 1024;
+  auto w = LogWriter::open(dir_, wo);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(create_slot(env_.get(), dir_, "lagging", 0).ok());
+  LogTailerOptions o;
+  o.writer = w->get();
+  o.slot = "lagging";
+  auto t = tailer(o);
+  append_n(w->get(), 0, 3);
+  Drained d = drain(t.get());
+  ASSERT_EQ(d.payloads.size(), 3u);  // following, never acknowledging
+  append_n(w->get(), 3, 100);
+  RetireReport report;
+  ASSERT_TRUE((*w)->remove_segments_before((*w)->end_lsn(), &report).ok());
+  ASSERT_EQ(report.dropped_slots, std::vector<std::string>{"lagging"});
+  // Past the tailer's slot-check interval.
+  std::this_thread::sleep_for(milliseconds(30));
+  d = drain(t.get());
+  EXPECT_TRUE(d.payloads.empty());
+  EXPECT_TRUE(d.status.is_not_found()) << d.status.to_string();
+  EXPECT_NE(d.status.to_string().find("slot 'lagging'"), std::string::npos)
+      << d.status.to_string();
+}
+
 TEST_F(TailerTest, DamagedSlotFileIsCorruptionAndBlocksRetirement) {
   auto w = LogWriter::open(dir_, options());
   ASSERT_TRUE(w.ok());
