@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -107,6 +108,16 @@ int run_tail(const TailArgs& args) {
     o.from_oldest = true;
   }
   auto progress = lg::read_published_progress(env, args.dir);
+  if (progress.ok() && progress->writer_open && progress->writer_pid != 0 &&
+      ::kill(static_cast<pid_t>(progress->writer_pid), 0) != 0 &&
+      errno == ESRCH) {
+    print_note("tail", "the writer of " + args.dir + " (pid " +
+                           std::to_string(progress->writer_pid) +
+                           ") ended without closing the log; entries past "
+                           "LSN " +
+                           std::to_string(progress->durable_lsn) +
+                           " show up once the next writer opens it");
+  }
   if (progress.status().is_not_found()) {
     // A log whose writer never published: what validates is all there is.
     o.trust_unpublished = true;
