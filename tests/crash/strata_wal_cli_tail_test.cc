@@ -220,6 +220,21 @@ TEST(StrataWalCliTail, RestartOnASlotResumesWithoutLossOrDuplicates) {
     }
     const auto commits = check_stream(json_lines(all));
     EXPECT_EQ(commits, acked_lsns(t / "ack"));
+
+    // The slot is listed where the last tail left it, and can be dropped.
+    ASSERT_EQ(wait_exit(spawn({"slots", dir, "--json"}, t / "s", t / "serr")),
+              0);
+    const auto listed = json_lines(slurp(t / "s"));
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0]["name"], "replica");
+    EXPECT_EQ(listed[0]["state"], "active");
+    EXPECT_GT(listed[0]["restart_lsn"].get<uint64_t>(), commits.back());
+    EXPECT_EQ(wait_exit(spawn({"slots", dir, "--drop", "replica"}, t / "s",
+                              t / "serr")),
+              0);
+    ASSERT_EQ(wait_exit(spawn({"slots", dir, "--json"}, t / "s", t / "serr")),
+              0);
+    EXPECT_TRUE(json_lines(slurp(t / "s")).empty());
   }
 }
 
