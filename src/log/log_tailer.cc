@@ -82,6 +82,10 @@ class LogTailer::Impl {
   LogId log_id_{};
   std::deque<TailedRecord> buffer_;
   int short_reads_ = 0;
+  // A LogReader read found nothing to deliver below this limit (the
+  // position is one past the last record's LSN, so the limit stays above
+  // it): no need to read again until the limit moves.
+  Lsn clean_below_ = 0;
   std::chrono::steady_clock::time_point last_slot_check_{};
   // The incremental read's state: the segment it reads and the file
   // offset of the next unit (valid only with `appended_valid_`).
@@ -216,6 +220,7 @@ Status LogTailer::Impl::read_from_log(Lsn limit) {
   }
   if (capped || r.end_lsn() >= limit) {
     short_reads_ = 0;
+    if (buffer_.empty()) clean_below_ = limit;
     return Status();
   }
   // The reader stopped below a limit the writer published as written.
@@ -376,7 +381,7 @@ Result<bool> LogTailer::Impl::next(TailedRecord* record,
     uint64_t seen = pub_ != nullptr ? pub_->version() : 0;
     STRATA_ASSIGN_OR_RETURN(Lsn limit, read_limit());
     if (limit != kUnbounded && limit > visible_) visible_ = limit;
-    if (limit > pos_) {
+    if (limit > pos_ && limit > clean_below_) {
       // A dropped slot is reported at the next read (its file is looked at
       // every few milliseconds at most while reading appended bytes).
       const auto now = std::chrono::steady_clock::now();

@@ -427,10 +427,33 @@ TEST_F(TailerTest, FollowingReadsOnlyTheBytesAppendedSinceTheLastRead) {
       ASSERT_EQ(d.payloads.size(), 1u) << i;
       EXPECT_EQ(d.payloads[0], payload_for(i, 100));
     }
+    // Waiting at the end reads nothing.
+    const uint64_t before_idle = t->bytes_read();
+    for (int i = 0; i < 5; ++i) drain(t.get());
+    EXPECT_EQ(t->bytes_read(), before_idle);
     // Re-reading the segment at every append would read ~150 times this.
     EXPECT_LT(t->bytes_read(), 4 * ((*w)->end_lsn() - start) + 4096)
         << "in_process " << in_process;
   }
+}
+
+TEST_F(TailerTest, ResumingAfterTheLastRecordOfAnIdleLogReadsItOnce) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  append_n(w->get(), 0, 10);
+  LogTailerOptions o;
+  o.start_lsn = (*w)->end_lsn() - 1;  // inside the last record: after it
+  auto t = tailer(o);
+  Drained d = drain(t.get());
+  ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+  EXPECT_TRUE(d.payloads.empty());
+  const uint64_t once = t->bytes_read();
+  EXPECT_GT(once, 0u);
+  for (int i = 0; i < 5; ++i) drain(t.get());
+  EXPECT_EQ(t->bytes_read(), once);
+  ASSERT_TRUE((*w)->append("more").ok());
+  d = drain(t.get());
+  EXPECT_EQ(d.payloads, std::vector<std::string>{"more"});
 }
 
 // ---------------------------------------------------------------- slots
