@@ -120,8 +120,8 @@ std::vector<uint64_t> check_stream(const std::vector<json>& entries) {
   return commits;
 }
 
-void expect_acked_in_order(const std::vector<uint64_t>& commits,
-                           const std::vector<uint64_t>& acked) {
+void expect_every_acked_commit_arrived(const std::vector<uint64_t>& commits,
+                                       const std::vector<uint64_t>& acked) {
   ASSERT_FALSE(acked.empty());
   std::set<uint64_t> seen(commits.begin(), commits.end());
   for (uint64_t lsn : acked) {
@@ -174,7 +174,7 @@ TEST(StrataWalCliTail, FollowReceivesEveryAcknowledgedTransactionOnceInOrder) {
     EXPECT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
     const auto entries = json_lines(slurp(t / "tail.out"));
     const auto commits = check_stream(entries);
-    expect_acked_in_order(commits, acked);
+    expect_every_acked_commit_arrived(commits, acked);
     EXPECT_EQ(commits, acked);
   }
 }
@@ -297,7 +297,8 @@ TEST(StrataWalCliTail, FollowThroughWriterKillsPrintsExactlyTheLog) {
     EXPECT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
     const auto printed = json_lines(slurp(t / "tail.out"));
     EXPECT_EQ(printed, expected);
-    expect_acked_in_order(check_stream(printed), acked_lsns(t / "ack"));
+    expect_every_acked_commit_arrived(check_stream(printed),
+                                      acked_lsns(t / "ack"));
 
     const pid_t last =
         spawn({"tail", dir, "--json", "--from-lsn", std::to_string(next_lsn)},
