@@ -88,6 +88,9 @@ bool print_record(lg::LogKind kind, const lg::TailedRecord& rec, bool json,
 }  // namespace
 
 int run_tail(const TailArgs& args) {
+  // First, so that a signal during the setup below also ends in a clean
+  // exit rather than the default action.
+  install_stop_handlers();
   std::string error;
   auto log = detect_log(args.dir, &error);
   if (!log) {
@@ -169,8 +172,6 @@ int run_tail(const TailArgs& args) {
     return tailer.status().is_not_found() ? kExitLogProblem
                                           : exit_code_for(tailer.status());
   }
-  install_stop_handlers();
-
   lg::TailedRecord rec;
   lg::Lsn acked = (*tailer)->position();
   uint64_t since_ack = 0;
