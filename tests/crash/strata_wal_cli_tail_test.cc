@@ -120,8 +120,8 @@ std::vector<uint64_t> check_stream(const std::vector<json>& entries) {
   return commits;
 }
 
-void expect_acked_in_order(const std::vector<uint64_t>& commits,
-                           const std::vector<uint64_t>& acked) {
+void expect_every_acked_commit_arrived(const std::vector<uint64_t>& commits,
+                                       const std::vector<uint64_t>& acked) {
   ASSERT_FALSE(acked.empty());
   std::set<uint64_t> seen(commits.begin(), commits.end());
   for (uint64_t lsn : acked) {
@@ -163,7 +163,7 @@ TEST(StrataWalCliTail, FollowReceivesEveryAcknowledgedTransactionOnceInOrder) {
     const pid_t tail = spawn({"tail", dir, "--follow", "--json"},
                              t / "tail.out", t / "tail.err");
     const pid_t writer =
-        spawn({"write", dir, "--log", kind, "--txns", "300", "--entries", "2",
+        spawn({"write", dir, "--log", kind, "--txns", "150", "--entries", "2",
                "--value-size", "40", "--mode", "batched", "--interval-ms", "5",
                "--segment-size", "4096", "--ack-file", t / "ack", "--quiet"},
               t / "w1", t / "w1err");
@@ -174,7 +174,7 @@ TEST(StrataWalCliTail, FollowReceivesEveryAcknowledgedTransactionOnceInOrder) {
     EXPECT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
     const auto entries = json_lines(slurp(t / "tail.out"));
     const auto commits = check_stream(entries);
-    expect_acked_in_order(commits, acked);
+    expect_every_acked_commit_arrived(commits, acked);
     EXPECT_EQ(commits, acked);
   }
 }
@@ -189,7 +189,7 @@ TEST(StrataWalCliTail, RestartOnASlotResumesWithoutLossOrDuplicates) {
                               t / "w0", t / "w0err")),
               0);
     const pid_t writer =
-        spawn({"write", dir, "--log", kind, "--txns", "200", "--entries", "2",
+        spawn({"write", dir, "--log", kind, "--txns", "100", "--entries", "2",
                "--value-size", "40", "--mode", "strict", "--segment-size",
                "4096", "--ack-file", t / "ack", "--quiet"},
               t / "w1", t / "w1err");
@@ -226,6 +226,92 @@ TEST(StrataWalCliTail, RestartOnASlotResumesWithoutLossOrDuplicates) {
     }
     const auto commits = check_stream(json_lines(all));
     EXPECT_EQ(commits, acked_lsns(t / "ack"));
+
+    // The slot is listed where the last tail left it, and can be dropped.
+    ASSERT_EQ(wait_exit(spawn({"slots", dir, "--json"}, t / "s", t / "serr")),
+              0);
+    const auto listed = json_lines(slurp(t / "s"));
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0]["name"], "replica");
+    EXPECT_EQ(listed[0]["state"], "active");
+    EXPECT_GT(listed[0]["restart_lsn"].get<uint64_t>(), commits.back());
+    EXPECT_EQ(wait_exit(spawn({"slots", dir, "--drop", "replica"}, t / "s",
+                              t / "serr")),
+              0);
+    ASSERT_EQ(wait_exit(spawn({"slots", dir, "--json"}, t / "s", t / "serr")),
+              0);
+    EXPECT_TRUE(json_lines(slurp(t / "s")).empty());
+  }
+}
+
+// The writer is killed with SIGKILL again and again while one tail
+// follows: the tail never prints what the next writer's recovery drops, so
+// at the end it printed exactly what `dump` reads, and every acknowledged
+// commit. A second consumer is killed with SIGKILL too and restarts at the
+// LSN after the last line it printed whole: exactly once as well.
+TEST(StrataWalCliTail, FollowThroughWriterKillsPrintsExactlyTheLog) {
+  for (const std::string& kind : kKinds) {
+    SCOPED_TRACE(kind);
+    TempDir t;
+    const std::string dir = t / "log";
+    ASSERT_EQ(wait_exit(spawn({"write", dir, "--log", kind, "--txns", "1",
+                               "--ack-file", t / "ack", "--quiet"},
+                              t / "w0", t / "w0err")),
+              0);
+    const pid_t tail = spawn({"tail", dir, "--follow", "--json"},
+                             t / "tail.out", t / "tail.err");
+    std::string restarted;  // the killed consumer's lines, whole ones only
+    uint64_t next_lsn = 0;
+    const std::vector<std::string> modes{"strict", "batched", "none"};
+    for (int round = 0; round < 3; ++round) {
+      const pid_t consumer = spawn({"tail", dir, "--follow", "--json",
+                                    "--from-lsn", std::to_string(next_lsn)},
+                                   t / "c.out", t / "c.err");
+      const pid_t writer = spawn(
+          {"write", dir, "--log", kind, "--txns", "1000000", "--entries", "2",
+           "--value-size", "40", "--mode", modes[round % 3], "--interval-ms",
+           "5", "--segment-size", "4096", "--ack-file", t / "ack", "--quiet"},
+          t / "w1", t / "w1err");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100 + 30 * round));
+      ::kill(writer, SIGKILL);
+      wait_exit(writer);
+      ::kill(consumer, SIGKILL);
+      wait_exit(consumer);
+      const std::string out = slurp(t / "c.out");
+      const std::size_t whole = out.rfind('\n');
+      if (whole != std::string::npos) {
+        const std::string lines = out.substr(0, whole + 1);
+        restarted += lines;
+        const auto parsed = json_lines(lines);
+        if (!parsed.empty()) {
+          next_lsn = parsed.back()["lsn"].get<uint64_t>() + 1;
+        }
+      }
+    }
+    // A last writer that closes cleanly: everything it recovered and wrote
+    // is then durable.
+    ASSERT_EQ(wait_exit(spawn({"write", dir, "--log", kind, "--txns", "3",
+                               "--ack-file", t / "ack", "--quiet"},
+                              t / "w2", t / "w2err")),
+              0);
+    const pid_t dump = spawn({"dump", dir, "--json"}, t / "dump", t / "derr");
+    ASSERT_EQ(wait_exit(dump), 0) << slurp(t / "derr");
+    const auto expected = json_lines(slurp(t / "dump"));
+    const std::size_t expected_commits = check_stream(expected).size();
+    wait_for_commits(t / "tail.out", expected_commits);
+    ::kill(tail, SIGTERM);
+    EXPECT_EQ(wait_exit(tail), 0) << slurp(t / "tail.err");
+    const auto printed = json_lines(slurp(t / "tail.out"));
+    EXPECT_EQ(printed, expected);
+    expect_every_acked_commit_arrived(check_stream(printed),
+                                      acked_lsns(t / "ack"));
+
+    const pid_t last =
+        spawn({"tail", dir, "--json", "--from-lsn", std::to_string(next_lsn)},
+              t / "c.out", t / "c.err");
+    ASSERT_EQ(wait_exit(last), 0) << slurp(t / "c.err");
+    restarted += slurp(t / "c.out");
+    EXPECT_EQ(json_lines(restarted), expected);
   }
 }
 

@@ -412,6 +412,53 @@ TEST_F(TailerTest, RestartAtTheLastPositionResumesWithoutLossOrDuplicates) {
   EXPECT_EQ(got, all);
 }
 
+TEST_F(TailerTest, FollowingReadsOnlyTheBytesAppendedSinceTheLastRead) {
+  LogWriterOptions wo = options();
+  wo.segment_size = 1 << 20;  // one segment: no rotation to re-read at
+  auto w = LogWriter::open(dir_, wo);
+  ASSERT_TRUE(w.ok());
+  for (bool in_process : {true, false}) {
+    LogTailerOptions o;
+    if (in_process) o.writer = w->get();
+    o.start_lsn = (*w)->end_lsn();
+    auto t = tailer(o);
+    const Lsn start = (*w)->end_lsn();
+    for (int i = 0; i < 300; ++i) {
+      ASSERT_TRUE((*w)->append(payload_for(i, 100)).ok());
+      Drained d = drain(t.get());
+      ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+      ASSERT_EQ(d.payloads.size(), 1u) << i;
+      EXPECT_EQ(d.payloads[0], payload_for(i, 100));
+    }
+    // Waiting at the end reads nothing.
+    const uint64_t before_idle = t->bytes_read();
+    for (int i = 0; i < 5; ++i) drain(t.get());
+    EXPECT_EQ(t->bytes_read(), before_idle);
+    // Re-reading the segment at every append would read ~150 times this.
+    EXPECT_LT(t->bytes_read(), 4 * ((*w)->end_lsn() - start) + 4096)
+        << "in_process " << in_process;
+  }
+}
+
+TEST_F(TailerTest, ResumingAfterTheLastRecordOfAnIdleLogReadsItOnce) {
+  auto w = LogWriter::open(dir_, options());
+  ASSERT_TRUE(w.ok());
+  append_n(w->get(), 0, 10);
+  LogTailerOptions o;
+  o.start_lsn = (*w)->end_lsn() - 1;  // inside the last record: after it
+  auto t = tailer(o);
+  Drained d = drain(t.get());
+  ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+  EXPECT_TRUE(d.payloads.empty());
+  const uint64_t once = t->bytes_read();
+  EXPECT_GT(once, 0u);
+  for (int i = 0; i < 5; ++i) drain(t.get());
+  EXPECT_EQ(t->bytes_read(), once);
+  ASSERT_TRUE((*w)->append("more").ok());
+  d = drain(t.get());
+  EXPECT_EQ(d.payloads, std::vector<std::string>{"more"});
+}
+
 // ---------------------------------------------------------------- slots
 
 TEST_F(TailerTest, SlotHoldsItsSegmentsBackFromRetirement) {
@@ -484,6 +531,32 @@ TEST_F(TailerTest, SlotOverTheSizeCapIsDroppedLoudly) {
       << d.status.to_string();
   EXPECT_NE(d.status.to_string().find("dropped"), std::string::npos);
   EXPECT_FALSE(advance_slot(env_.get(), dir_, "slow", 0).ok());
+}
+
+TEST_F(TailerTest, SlotDroppedWhileFollowingIsReportedAtTheNextRead) {
+  LogWriterOptions wo = options();
+  wo.max_slot_retained_bytes = 1024;
+  auto w = LogWriter::open(dir_, wo);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(create_slot(env_.get(), dir_, "lagging", 0).ok());
+  LogTailerOptions o;
+  o.writer = w->get();
+  o.slot = "lagging";
+  auto t = tailer(o);
+  append_n(w->get(), 0, 3);
+  Drained d = drain(t.get());
+  ASSERT_EQ(d.payloads.size(), 3u);  // following, never acknowledging
+  append_n(w->get(), 3, 100);
+  RetireReport report;
+  ASSERT_TRUE((*w)->remove_segments_before((*w)->end_lsn(), &report).ok());
+  ASSERT_EQ(report.dropped_slots, std::vector<std::string>{"lagging"});
+  // Past the tailer's slot-check interval.
+  std::this_thread::sleep_for(milliseconds(30));
+  d = drain(t.get());
+  EXPECT_TRUE(d.payloads.empty());
+  EXPECT_TRUE(d.status.is_not_found()) << d.status.to_string();
+  EXPECT_NE(d.status.to_string().find("slot 'lagging'"), std::string::npos)
+      << d.status.to_string();
 }
 
 TEST_F(TailerTest, DamagedSlotFileIsCorruptionAndBlocksRetirement) {

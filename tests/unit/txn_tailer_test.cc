@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/durability/log/slot.h"
 #include "strata/durability/mvcc/txn_tailer.h"
 #include "strata/durability/txlog/txn_tailer.h"
 #include "support/mvcc_wal_fixture.h"
@@ -88,6 +89,35 @@ TEST_F(MvccTxnTailerTest, RestartFromTheLastPositionNeitherLosesNorRepeats) {
   auto got = t->next(&c, milliseconds(0));
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(*got);
+}
+
+TEST_F(MvccTxnTailerTest, TruncationPastTheSizeCapDropsALaggingSlot) {
+  mvcc::WalOptions wo;
+  wo.env = env_.get();
+  wo.mode = DurabilityMode::strict();
+  wo.segment_size = 512;
+  wo.max_slot_retained_bytes = 1024;
+  auto wal = mvcc::WAL::open(dir_, wo);
+  ASSERT_TRUE(wal.ok());
+  ASSERT_TRUE(log::create_slot(env_.get(), dir_, "indexer", 0).ok());
+  mvcc::TxnTailerOptions o;
+  o.tail.env = env_.get();
+  o.tail.slot = "indexer";
+  o.wal = wal->get();
+  auto t = mvcc::TxnTailer::open(dir_, o);
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  for (uint64_t b = 0; b < 60; b += 10) append_pattern(wal->get(), b);
+  auto cp = (*wal)->checkpoint(Uuid::new_v7(), 100, {});
+  ASSERT_TRUE(cp.ok());
+  auto removed = (*wal)->truncate_before(*cp);
+  ASSERT_TRUE(removed.ok()) << removed.status().to_string();
+  EXPECT_GT(*removed, 0u);
+  EXPECT_EQ((*wal)->stats().slots_dropped, 1u);
+  mvcc::CommittedTxn c;
+  auto got = (*t)->next(&c, milliseconds(0));
+  ASSERT_FALSE(got.ok());
+  EXPECT_NE(got.status().to_string().find("slot 'indexer'"), std::string::npos)
+      << got.status().to_string();
 }
 
 TEST_F(MvccTxnTailerTest, AnotherKindOfLogIsRefused) {

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -87,6 +88,9 @@ bool print_record(lg::LogKind kind, const lg::TailedRecord& rec, bool json,
 }  // namespace
 
 int run_tail(const TailArgs& args) {
+  // First, so that a signal during the setup below also ends in a clean
+  // exit rather than the default action.
+  install_stop_handlers();
   std::string error;
   auto log = detect_log(args.dir, &error);
   if (!log) {
@@ -107,6 +111,16 @@ int run_tail(const TailArgs& args) {
     o.from_oldest = true;
   }
   auto progress = lg::read_published_progress(env, args.dir);
+  if (progress.ok() && progress->writer_open && progress->writer_pid != 0 &&
+      ::kill(static_cast<pid_t>(progress->writer_pid), 0) != 0 &&
+      errno == ESRCH) {
+    print_note("tail", "the writer of " + args.dir + " (pid " +
+                           std::to_string(progress->writer_pid) +
+                           ") ended without closing the log; entries past "
+                           "LSN " +
+                           std::to_string(progress->durable_lsn) +
+                           " show up once the next writer opens it");
+  }
   if (progress.status().is_not_found()) {
     // A log whose writer never published: what validates is all there is.
     o.trust_unpublished = true;
@@ -158,8 +172,6 @@ int run_tail(const TailArgs& args) {
     return tailer.status().is_not_found() ? kExitLogProblem
                                           : exit_code_for(tailer.status());
   }
-  install_stop_handlers();
-
   lg::TailedRecord rec;
   lg::Lsn acked = (*tailer)->position();
   uint64_t since_ack = 0;

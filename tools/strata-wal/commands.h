@@ -54,6 +54,12 @@ struct TailArgs {
   bool unsynced = false;
 };
 
+struct SlotsArgs {
+  std::string dir;
+  std::string drop;  // empty: list
+  bool json = false;
+};
+
 struct VerifyArgs {
   std::string dir;
   bool json = false;
@@ -115,6 +121,7 @@ int run_demo(const DemoArgs& args);
 int run_write(const WriteArgs& args);
 int run_dump(const DumpArgs& args);
 int run_tail(const TailArgs& args);
+int run_slots(const SlotsArgs& args);
 int run_verify(const VerifyArgs& args);
 int run_recover(const RecoverArgs& args);
 int run_repair(const RepairArgs& args);

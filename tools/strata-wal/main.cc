@@ -141,6 +141,15 @@ int run(int argc, char** argv) {
                    "print entries as soon as they are written, before they "
                    "are durable (a power cut may undo them)");
 
+  SlotsArgs slots;
+  auto* c_slots = app.add_subcommand(
+      "slots",
+      "List the replication slots of the log in DIR (each holds back the "
+      "retirement of the segments from its restart LSN on), or drop one.");
+  c_slots->add_option("DIR", slots.dir, "log directory")->required();
+  c_slots->add_option("--drop", slots.drop, "drop this slot");
+  c_slots->add_flag("--json", slots.json, "JSON Lines, one object per slot");
+
   VerifyArgs verify;
   auto* c_verify = app.add_subcommand(
       "verify",
@@ -305,6 +314,7 @@ int run(int argc, char** argv) {
   if (c_write->parsed()) return run_write(write);
   if (c_dump->parsed()) return run_dump(dump);
   if (c_tail->parsed()) return run_tail(tail);
+  if (c_slots->parsed()) return run_slots(slots);
   if (c_verify->parsed()) return run_verify(verify);
   if (c_recover->parsed()) return run_recover(recover);
   if (c_repair->parsed()) return run_repair(repair);

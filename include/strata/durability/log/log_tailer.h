@@ -37,7 +37,9 @@ struct LogTailerOptions {
   // directly and appends wake the tailer at once. Must outlive the tailer.
   LogWriter* writer = nullptr;
   // Deliver records as soon as they are written (to the OS), before they
-  // are durable. A power cut may then undo delivered records.
+  // are durable. A power cut may then undo delivered records. (Ignored
+  // with an in-process writer that does not publish progress: its durable
+  // LSN is all it tells.)
   bool deliver_unsynced = false;
   // A replication slot (strata/durability/log/slot.h): when set, the tailer
   // starts at the slot's restart LSN (start_lsn and from_oldest are
@@ -106,6 +108,8 @@ class LogTailer {
   // Records the consumer has finished with everything below `lsn` (at most
   // position()): moves the slot durably. InvalidArgument without a slot.
   Status ack(Lsn lsn);
+  // Bytes of segment files read so far.
+  uint64_t bytes_read() const;
 
   class Impl;
 

@@ -49,7 +49,12 @@ struct WalOptions {
   // The largest encoded entry.
   std::size_t max_record_size = log::kDefaultMaxRecordSize;
   // How open() treats damage in the existing log (see log::RecoveryMode).
-  log::RecoveryMode recovery_mode = log::RecoveryMode::kTolerateCorruptedTail;
+  log::RecoveryMode recovery_mode =
+      log::RecoveryMode::kTolerateCorruptedTail;  // Replication slots hold back
+                                                  // truncate_before; past this
+                                                  // many retained
+  // bytes a slot is dropped instead (log::LogWriterOptions). 0: no cap.
+  uint64_t max_slot_retained_bytes = 0;
 };
 
 // An entry read back, with where it is.

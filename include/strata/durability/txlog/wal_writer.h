@@ -48,7 +48,12 @@ struct WalWriterOptions {
   // write nothing. At most kMaxPayloadSizeLimit.
   std::size_t max_payload_size = kDefaultMaxPayloadSize;
   // How open() treats damage in the existing log (see log_writer.h).
-  log::RecoveryMode recovery_mode = log::RecoveryMode::kTolerateCorruptedTail;
+  log::RecoveryMode recovery_mode =
+      log::RecoveryMode::kTolerateCorruptedTail;  // Replication slots hold back
+                                                  // truncate_before; past this
+                                                  // many retained
+  // bytes a slot is dropped instead (log::LogWriterOptions). 0: no cap.
+  uint64_t max_slot_retained_bytes = 0;
 };
 
 // Where a multi-entry write landed.
