@@ -3,8 +3,10 @@
 
 #include "strata/durability/uuid.h"
 
+#include <pthread.h>
 #include <sys/random.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -29,6 +31,39 @@ void fill_random(void* out, std::size_t n) {
 }
 
 namespace {
+
+// Random bytes for ids, drawn from getrandom a block at a time: one system
+// call per block rather than per id (a transaction id per commit made it
+// the second system call of a None-mode commit). The bytes are the same
+// kernel CSPRNG output; a forked child refills before using any, so that
+// it never repeats its parent's.
+std::atomic<uint64_t> fork_generation{0};
+
+void note_fork() { fork_generation.fetch_add(1, std::memory_order_relaxed); }
+
+void pooled_random(uint8_t* out, std::size_t n) {
+  struct Pool {
+    uint8_t bytes[256];
+    std::size_t used = sizeof(bytes);
+    uint64_t generation = 0;
+  };
+  static const bool registered = [] {
+    (void)pthread_atfork(nullptr, nullptr, note_fork);
+    return true;
+  }();
+  (void)registered;
+  thread_local Pool pool;
+  const uint64_t gen = fork_generation.load(std::memory_order_relaxed);
+  if (pool.generation != gen || sizeof(pool.bytes) - pool.used < n) {
+    fill_random(pool.bytes, sizeof(pool.bytes));
+    pool.used = 0;
+    pool.generation = gen;
+  }
+  std::memcpy(out, pool.bytes + pool.used, n);
+  // Never hand the same bytes out twice.
+  std::memset(pool.bytes + pool.used, 0, n);
+  pool.used += n;
+}
 
 Uuid make_v7(uint64_t unix_ms, const uint8_t random[10]) {
   Uuid::Bytes b{};
@@ -69,7 +104,7 @@ Uuid Uuid::new_v7() {
           std::chrono::system_clock::now().time_since_epoch())
           .count());
   uint8_t random[10];
-  fill_random(random, sizeof(random));
+  pooled_random(random, sizeof(random));
 
   std::lock_guard<std::mutex> lock(mu);
   Uuid id;

@@ -52,6 +52,10 @@ inline void put_fixed64(std::string* dst, uint64_t v) {
   dst->append(buf, 8);
 }
 inline void put_varint64(std::string* dst, uint64_t v) {
+  if (v < 0x80) {  // most lengths and ids: one byte
+    dst->push_back(static_cast<char>(v));
+    return;
+  }
   char buf[10];
   int n = 0;
   while (v >= 0x80) {
