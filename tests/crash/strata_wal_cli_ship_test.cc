@@ -24,80 +24,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#ifndef STRATA_WAL_BIN
-#error "STRATA_WAL_BIN must name the strata-wal binary"
-#endif
+#include "support/cli_process.h"
 
 namespace {
 
+using namespace strata_wal_test;  // NOLINT(google-build-using-namespace)
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/strata-wal-ship-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
-
- private:
-  std::string path_;
-};
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& out,
-            const std::string& err) {
-  std::vector<char*> argv;
-  std::string bin = STRATA_WAL_BIN;
-  argv.push_back(bin.data());
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-RunResult run(const TempDir& t, const std::vector<std::string>& args) {
-  const pid_t pid = spawn(args, t / "run.out", t / "run.err");
-  RunResult r;
-  r.code = wait_exit(pid);
-  r.out = slurp(t / "run.out");
-  r.err = slurp(t / "run.err");
-  return r;
-}
 
 std::vector<std::string> acked(const std::string& path) {
   std::vector<std::string> out;
@@ -118,8 +51,8 @@ struct Committed {
   std::map<std::string, int> entries;
 };
 
-Committed committed(const TempDir& t, const std::string& dir) {
-  RunResult r = run(t, {"dump", dir, "--committed", "--json"});
+Committed committed(const std::string& dir) {
+  RunResult r = run({"dump", dir, "--committed", "--json"});
   EXPECT_EQ(r.code, 0) << r.err;
   Committed c;
   std::istringstream in(r.out);
@@ -154,8 +87,8 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
   const std::string replica = t / "replica";
   const std::string ack = t / "ack";
   RunResult first =
-      run(t, {"write", primary, "--log", "mvcc", "--txns", "5",
-              "--segment-size", "8192", "--ack-file", ack, "--quiet"});
+      run({"write", primary, "--log", "mvcc", "--txns", "5", "--segment-size",
+           "8192", "--ack-file", ack, "--quiet"});
   ASSERT_EQ(first.code, 0) << first.err;
 
   // Through a slot, which the shipper moves on the primary while writers
@@ -183,8 +116,8 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
   // acknowledged transaction is durable on the primary; the shipper's next
   // pass must then bring all of them over.
   RunResult last =
-      run(t, {"write", primary, "--log", "mvcc", "--txns", "3",
-              "--segment-size", "8192", "--ack-file", ack, "--quiet"});
+      run({"write", primary, "--log", "mvcc", "--txns", "3", "--segment-size",
+           "8192", "--ack-file", ack, "--quiet"});
   ASSERT_EQ(last.code, 0) << last.err;
   for (int i = 0; i < 500 && !caught_up(primary, replica); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -209,12 +142,12 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
   EXPECT_EQ(done["event"], "done");
   EXPECT_EQ(done["slot_lsn"], done["shipped_lsn"]) << final_line;
 
-  RunResult verify = run(t, {"verify", replica, "--json"});
+  RunResult verify = run({"verify", replica, "--json"});
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
   EXPECT_EQ(json::parse(verify.out)["status"], "ok") << verify.out;
 
-  const Committed on_primary = committed(t, primary);
-  const Committed on_replica = committed(t, replica);
+  const Committed on_primary = committed(primary);
+  const Committed on_replica = committed(replica);
   // A prefix of the primary's committed transactions, in the same order...
   ASSERT_LE(on_replica.order.size(), on_primary.order.size());
   for (std::size_t i = 0; i < on_replica.order.size(); ++i) {
@@ -234,35 +167,32 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
 
 TEST(StrataWalCliShip, BadInputIsRefusedWithAClearMessage) {
   TempDir t;
-  RunResult missing = run(t, {"ship", t / "nope", t / "replica"});
+  RunResult missing = run({"ship", t / "nope", t / "replica"});
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("no log at"), std::string::npos) << missing.err;
 
   ASSERT_EQ(
-      run(t, {"write", t / "a", "--log", "mvcc", "--txns", "3", "--quiet"})
-          .code,
+      run({"write", t / "a", "--log", "mvcc", "--txns", "3", "--quiet"}).code,
       0);
   ASSERT_EQ(
-      run(t, {"write", t / "b", "--log", "mvcc", "--txns", "3", "--quiet"})
-          .code,
+      run({"write", t / "b", "--log", "mvcc", "--txns", "3", "--quiet"}).code,
       0);
-  RunResult other = run(t, {"ship", t / "a", t / "b"});
+  RunResult other = run({"ship", t / "a", t / "b"});
   EXPECT_EQ(other.code, 2);
   EXPECT_NE(other.err.find("diverges"), std::string::npos) << other.err;
 
-  RunResult ok = run(t, {"ship", t / "a", t / "copy", "--json"});
+  RunResult ok = run({"ship", t / "a", t / "copy", "--json"});
   ASSERT_EQ(ok.code, 0) << ok.err;
   // Damage the primary's first record: the next pass refuses to ship it.
   ASSERT_EQ(
-      run(t, {"write", t / "a", "--log", "mvcc", "--txns", "3", "--quiet"})
-          .code,
+      run({"write", t / "a", "--log", "mvcc", "--txns", "3", "--quiet"}).code,
       0);
   std::string seg = t / "a/00000000000000000001.seg";
   std::string bytes = slurp(seg);
   ASSERT_GT(bytes.size(), 2000U);
   bytes[bytes.size() - 100] ^= 0x55;  // in the last (unshipped) records
   std::ofstream(seg, std::ios::binary | std::ios::trunc) << bytes;
-  RunResult damaged = run(t, {"ship", t / "a", t / "copy"});
+  RunResult damaged = run({"ship", t / "a", t / "copy"});
   EXPECT_EQ(damaged.code, 1);
   EXPECT_NE(damaged.err.find("damaged"), std::string::npos) << damaged.err;
 }
@@ -272,8 +202,7 @@ TEST(StrataWalCliShip, SlotIsCreatedOnThePrimaryAndFollowsTheReplica) {
   const std::string primary = t / "primary";
   const std::string replica = t / "replica";
   ASSERT_EQ(
-      run(t, {"write", primary, "--log", "mvcc", "--txns", "3", "--quiet"})
-          .code,
+      run({"write", primary, "--log", "mvcc", "--txns", "3", "--quiet"}).code,
       0);
   auto last_json = [](const std::string& out) {
     std::istringstream in(out);
@@ -283,8 +212,7 @@ TEST(StrataWalCliShip, SlotIsCreatedOnThePrimaryAndFollowsTheReplica) {
     }
     return json::parse(last);
   };
-  RunResult first =
-      run(t, {"ship", primary, replica, "--slot", "r1", "--json"});
+  RunResult first = run({"ship", primary, replica, "--slot", "r1", "--json"});
   ASSERT_EQ(first.code, 0) << first.err;
   EXPECT_EQ(
       json::parse(first.out.substr(0, first.out.find('\n')))["slot_created"],
@@ -296,11 +224,9 @@ TEST(StrataWalCliShip, SlotIsCreatedOnThePrimaryAndFollowsTheReplica) {
   EXPECT_TRUE(fs::exists(fs::path(primary) / "slot-r1"));
 
   ASSERT_EQ(
-      run(t, {"write", primary, "--log", "mvcc", "--txns", "3", "--quiet"})
-          .code,
+      run({"write", primary, "--log", "mvcc", "--txns", "3", "--quiet"}).code,
       0);
-  RunResult second =
-      run(t, {"ship", primary, replica, "--slot", "r1", "--json"});
+  RunResult second = run({"ship", primary, replica, "--slot", "r1", "--json"});
   ASSERT_EQ(second.code, 0) << second.err;
   EXPECT_EQ(
       json::parse(second.out.substr(0, second.out.find('\n')))["slot_created"],
@@ -311,7 +237,7 @@ TEST(StrataWalCliShip, SlotIsCreatedOnThePrimaryAndFollowsTheReplica) {
             done["slot_lsn"].get<uint64_t>());
   EXPECT_EQ(again["slot_lsn"], again["shipped_lsn"]) << second.out;
 
-  RunResult bad = run(t, {"ship", primary, replica, "--slot", "a/b"});
+  RunResult bad = run({"ship", primary, replica, "--slot", "a/b"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("invalid slot name"), std::string::npos) << bad.err;
 }

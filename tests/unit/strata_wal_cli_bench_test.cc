@@ -18,72 +18,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#ifndef STRATA_WAL_BIN
-#error "STRATA_WAL_BIN must name the strata-wal binary"
-#endif
+#include "support/cli_process.h"
 
 namespace {
 
+using namespace strata_wal_test;  // NOLINT(google-build-using-namespace)
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/strata-wal-bench-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
-
- private:
-  std::string path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-RunResult run(const std::vector<std::string>& args) {
-  TempDir io;
-  const std::string out = io / "out";
-  const std::string err = io / "err";
-  std::string bin = STRATA_WAL_BIN;
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv{bin.data()};
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  RunResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
 
 void expect_near_rel(double a, double b, const char* what) {
   EXPECT_NEAR(a, b, 1e-9 + 1e-6 * std::abs(b)) << what;
