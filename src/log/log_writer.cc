@@ -795,14 +795,21 @@ Status LogWriter::Impl::wait_durable(Lsn lsn) {
 void LogWriter::Impl::syncer_loop() {
   // The deadlines are on the Env's clock, so a test's manual clock decides
   // when the interval has passed.
-  const uint64_t interval_nanos = options_.mode.interval_ms() * 1000 * 1000;
+  constexpr uint64_t kNanosPerMs = 1000 * 1000;
+  const uint64_t interval_nanos =
+      options_.mode.interval_ms() > Sleeper::kNoDeadline / kNanosPerMs
+          ? Sleeper::kNoDeadline
+          : options_.mode.interval_ms() * kNanosPerMs;
   std::unique_lock<std::mutex> l(mu_);
   while (!stop_syncer_) {
     if (unsynced_appends_ == 0 || !poisoned_.ok()) {
       syncer_sleeper_->sleep_until(l, Sleeper::kNoDeadline);
       continue;
     }
-    const uint64_t deadline = oldest_unsynced_nanos_ + interval_nanos;
+    const uint64_t deadline =
+        interval_nanos > Sleeper::kNoDeadline - oldest_unsynced_nanos_
+            ? Sleeper::kNoDeadline
+            : oldest_unsynced_nanos_ + interval_nanos;
     if (unsynced_appends_ < options_.mode.batch_size() &&
         env_->monotonic_nanos() < deadline) {
       syncer_sleeper_->sleep_until(l, deadline);

@@ -98,6 +98,15 @@ uint64_t split_mix(uint64_t* state) {
   return z ^ (z >> 31);
 }
 
+// A recorded op of `type` on `path` (through `handle`, for handle ops).
+EnvOp make_op(EnvOp::Type type, std::string path, uint64_t handle = 0) {
+  EnvOp op;
+  op.type = type;
+  op.path = std::move(path);
+  op.handle = handle;
+  return op;
+}
+
 void write_at(std::string* image, uint64_t offset, std::string_view data) {
   if (image->size() < offset + data.size()) {
     image->resize(offset + data.size());
@@ -192,18 +201,13 @@ class FaultInjectionEnv::WritableHandle final : public WritableFile,
     if (env_ == nullptr) return invalidated_error("truncate", path_);
     std::lock_guard<std::mutex> l(env_->mu_);
     STRATA_RETURN_IF_ERROR(check_locked("truncate"));
-    Injection inj;
-    if (env_->take_fault_locked(FaultOp::kTruncate, &inj)) {
-      return env_->injected_error(FaultOp::kTruncate, path_, inj.err);
-    }
+    STRATA_RETURN_IF_ERROR(
+        env_->fail_if_injected_locked(FaultOp::kTruncate, path_));
     STRATA_RETURN_IF_ERROR(base_->truncate(size));
     position_ = size;
     env_->file_locked(file_id_)->current.resize(size);
-    EnvOp op;
-    op.type = EnvOp::Type::kTruncate;
-    op.path = path_;
+    EnvOp op = make_op(EnvOp::Type::kTruncate, path_, handle_no_);
     op.size = size;
-    op.handle = handle_no_;
     env_->record_locked(std::move(op));
     return Status::ok_status();
   }
@@ -217,11 +221,7 @@ class FaultInjectionEnv::WritableHandle final : public WritableFile,
     closed_ = true;
     Status s = base_->close();
     base_.reset();
-    EnvOp op;
-    op.type = EnvOp::Type::kClose;
-    op.path = path_;
-    op.handle = handle_no_;
-    env_->record_locked(std::move(op));
+    env_->record_locked(make_op(EnvOp::Type::kClose, path_, handle_no_));
     return s;
   }
 
@@ -250,12 +250,9 @@ class FaultInjectionEnv::WritableHandle final : public WritableFile,
     std::string_view landed = data.substr(0, written);
     write_at(&env_->file_locked(file_id_)->current, offset, landed);
     env_->last_append_ = LastAppend{file_id_, offset, written};
-    EnvOp op;
-    op.type = EnvOp::Type::kAppend;
-    op.path = path_;
+    EnvOp op = make_op(EnvOp::Type::kAppend, path_, handle_no_);
     op.data = std::string(landed);
     op.size = offset;
-    op.handle = handle_no_;
     env_->record_locked(std::move(op));
     return s;
   }
@@ -265,19 +262,15 @@ class FaultInjectionEnv::WritableHandle final : public WritableFile,
     if (env_ == nullptr) return invalidated_error(what, path_);
     std::lock_guard<std::mutex> l(env_->mu_);
     STRATA_RETURN_IF_ERROR(check_locked(what));
-    Injection inj;
-    if (env_->take_fault_locked(FaultOp::kSync, &inj)) {
-      // The durable image stays as it was: the data did not reach the disk.
-      return env_->injected_error(FaultOp::kSync, path_, inj.err);
-    }
+    // An injected failure leaves the durable image as it was: the data
+    // did not reach the disk.
+    STRATA_RETURN_IF_ERROR(
+        env_->fail_if_injected_locked(FaultOp::kSync, path_));
     STRATA_RETURN_IF_ERROR(full ? base_->fsync() : base_->sync());
     FileState* f = env_->file_locked(file_id_);
     f->durable = f->current;
-    EnvOp op;
-    op.type = full ? EnvOp::Type::kFsync : EnvOp::Type::kSync;
-    op.path = path_;
-    op.handle = handle_no_;
-    env_->record_locked(std::move(op));
+    env_->record_locked(make_op(full ? EnvOp::Type::kFsync : EnvOp::Type::kSync,
+                                path_, handle_no_));
     return Status::ok_status();
   }
 
@@ -306,10 +299,8 @@ class FaultInjectionEnv::ReaderHandle final : public RandomAccessFile,
     if (env_ == nullptr) return invalidated_error("read", path_);
     std::lock_guard<std::mutex> l(env_->mu_);
     if (!valid_) return invalidated_error("read", path_);
-    Injection inj;
-    if (env_->take_fault_locked(FaultOp::kRead, &inj)) {
-      return env_->injected_error(FaultOp::kRead, path_, inj.err);
-    }
+    STRATA_RETURN_IF_ERROR(
+        env_->fail_if_injected_locked(FaultOp::kRead, path_));
     return base_->read(offset, out);
   }
 
@@ -397,6 +388,13 @@ Status FaultInjectionEnv::injected_error(FaultOp op, const std::string& path,
                                          int err) const {
   return Status::from_errno(
       std::string(fault_op_name(op)) + " (injected fault)", path, err);
+}
+
+Status FaultInjectionEnv::fail_if_injected_locked(FaultOp op,
+                                                  const std::string& path) {
+  Injection inj;
+  if (!take_fault_locked(op, &inj)) return Status::ok_status();
+  return injected_error(op, path, inj.err);
 }
 
 FaultInjectionEnv::FileState* FaultInjectionEnv::file_locked(uint64_t id) {
@@ -681,10 +679,7 @@ Status FaultInjectionEnv::install_initial_state(
 Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::new_writable_file(
     const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
-  Injection inj;
-  if (take_fault_locked(FaultOp::kCreate, &inj)) {
-    return injected_error(FaultOp::kCreate, path, inj.err);
-  }
+  STRATA_RETURN_IF_ERROR(fail_if_injected_locked(FaultOp::kCreate, path));
   STRATA_ASSIGN_OR_RETURN(uint64_t id, adopt_locked(path));
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> base,
                           base_->new_writable_file(path));
@@ -701,21 +696,14 @@ Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::new_writable_file(
   auto h = std::make_unique<WritableHandle>(this, id, handle_no, path,
                                             std::move(base));
   handles_.insert(h.get());
-  EnvOp op;
-  op.type = EnvOp::Type::kCreate;
-  op.path = path;
-  op.handle = handle_no;
-  record_locked(std::move(op));
+  record_locked(make_op(EnvOp::Type::kCreate, path, handle_no));
   return std::unique_ptr<WritableFile>(std::move(h));
 }
 
 Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::reopen_writable_file(
     const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
-  Injection inj;
-  if (take_fault_locked(FaultOp::kReopen, &inj)) {
-    return injected_error(FaultOp::kReopen, path, inj.err);
-  }
+  STRATA_RETURN_IF_ERROR(fail_if_injected_locked(FaultOp::kReopen, path));
   STRATA_ASSIGN_OR_RETURN(uint64_t id, adopt_locked(path));
   STRATA_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> base,
                           base_->reopen_writable_file(path));
@@ -727,11 +715,7 @@ Result<std::unique_ptr<WritableFile>> FaultInjectionEnv::reopen_writable_file(
   auto h = std::make_unique<WritableHandle>(this, id, handle_no, path,
                                             std::move(base));
   handles_.insert(h.get());
-  EnvOp op;
-  op.type = EnvOp::Type::kReopen;
-  op.path = path;
-  op.handle = handle_no;
-  record_locked(std::move(op));
+  record_locked(make_op(EnvOp::Type::kReopen, path, handle_no));
   return std::unique_ptr<WritableFile>(std::move(h));
 }
 
@@ -747,15 +731,9 @@ FaultInjectionEnv::new_random_access_file(const std::string& path) {
 
 Status FaultInjectionEnv::create_dir(const std::string& dir) {
   std::lock_guard<std::mutex> l(mu_);
-  Injection inj;
-  if (take_fault_locked(FaultOp::kCreateDir, &inj)) {
-    return injected_error(FaultOp::kCreateDir, dir, inj.err);
-  }
+  STRATA_RETURN_IF_ERROR(fail_if_injected_locked(FaultOp::kCreateDir, dir));
   STRATA_RETURN_IF_ERROR(base_->create_dir(dir));
-  EnvOp op;
-  op.type = EnvOp::Type::kCreateDir;
-  op.path = dir;
-  record_locked(std::move(op));
+  record_locked(make_op(EnvOp::Type::kCreateDir, dir));
   return Status::ok_status();
 }
 
@@ -763,39 +741,28 @@ Status FaultInjectionEnv::remove_dir(const std::string& dir) {
   std::lock_guard<std::mutex> l(mu_);
   STRATA_RETURN_IF_ERROR(base_->remove_dir(dir));
   dirs_.erase(normalize_path(dir));
-  EnvOp op;
-  op.type = EnvOp::Type::kRemoveDir;
-  op.path = dir;
-  record_locked(std::move(op));
+  record_locked(make_op(EnvOp::Type::kRemoveDir, dir));
   return Status::ok_status();
 }
 
 Status FaultInjectionEnv::remove_file(const std::string& path) {
   std::lock_guard<std::mutex> l(mu_);
-  Injection inj;
-  if (take_fault_locked(FaultOp::kRemove, &inj)) {
-    return injected_error(FaultOp::kRemove, path, inj.err);
-  }
+  STRATA_RETURN_IF_ERROR(fail_if_injected_locked(FaultOp::kRemove, path));
   STRATA_ASSIGN_OR_RETURN(uint64_t id, adopt_locked(path));
   STRATA_RETURN_IF_ERROR(base_->remove_file(path));
   if (id != 0) {
     const std::string p = normalize_path(path);
     dirs_.at(parent_dir(p))->current.erase(base_name(p));
   }
-  EnvOp op;
-  op.type = EnvOp::Type::kRemove;
-  op.path = path;
-  record_locked(std::move(op));
+  record_locked(make_op(EnvOp::Type::kRemove, path));
   return Status::ok_status();
 }
 
 Status FaultInjectionEnv::rename_file(const std::string& from,
                                       const std::string& to) {
   std::lock_guard<std::mutex> l(mu_);
-  Injection inj;
-  if (take_fault_locked(FaultOp::kRename, &inj)) {
-    return injected_error(FaultOp::kRename, from + " -> " + to, inj.err);
-  }
+  STRATA_RETURN_IF_ERROR(
+      fail_if_injected_locked(FaultOp::kRename, from + " -> " + to));
   STRATA_ASSIGN_OR_RETURN(uint64_t id, adopt_locked(from));
   STRATA_ASSIGN_OR_RETURN(uint64_t replaced, adopt_locked(to));
   (void)replaced;  // adopted so that a power cut can bring it back
@@ -806,9 +773,7 @@ Status FaultInjectionEnv::rename_file(const std::string& from,
     dirs_.at(parent_dir(f))->current.erase(base_name(f));
     dirs_.at(parent_dir(t))->current[base_name(t)] = id;
   }
-  EnvOp op;
-  op.type = EnvOp::Type::kRename;
-  op.path = from;
+  EnvOp op = make_op(EnvOp::Type::kRename, from);
   op.path2 = to;
   record_locked(std::move(op));
   return Status::ok_status();
@@ -816,17 +781,11 @@ Status FaultInjectionEnv::rename_file(const std::string& from,
 
 Status FaultInjectionEnv::sync_dir(const std::string& dir) {
   std::lock_guard<std::mutex> l(mu_);
-  Injection inj;
-  if (take_fault_locked(FaultOp::kSyncDir, &inj)) {
-    return injected_error(FaultOp::kSyncDir, dir, inj.err);
-  }
+  STRATA_RETURN_IF_ERROR(fail_if_injected_locked(FaultOp::kSyncDir, dir));
   STRATA_RETURN_IF_ERROR(base_->sync_dir(dir));
   auto it = dirs_.find(normalize_path(dir));
   if (it != dirs_.end()) it->second->durable = it->second->current;
-  EnvOp op;
-  op.type = EnvOp::Type::kSyncDir;
-  op.path = dir;
-  record_locked(std::move(op));
+  record_locked(make_op(EnvOp::Type::kSyncDir, dir));
   return Status::ok_status();
 }
 

@@ -176,7 +176,9 @@ class Env {
   virtual uint64_t monotonic_nanos() = 0;
   // A Sleeper for one background thread's timer, on monotonic_nanos(). The
   // default one waits in real time, for an Env whose monotonic clock is
-  // real time (steady_clock or another that runs at its pace).
+  // real time (steady_clock or another that runs at its pace); an Env that
+  // overrides monotonic_nanos() with a clock that does not must override
+  // this too, as testing::ManualClockEnv does.
   virtual std::unique_ptr<Sleeper> new_sleeper();
 };
 

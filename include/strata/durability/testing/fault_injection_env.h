@@ -237,6 +237,8 @@ class FaultInjectionEnv : public EnvWrapper {
   // Counts a call of `op` and returns the injection that fails it, if any.
   bool take_fault_locked(FaultOp op, Injection* out);
   Status injected_error(FaultOp op, const std::string& path, int err) const;
+  // Counts a call of `op` and returns its injected error, if one is due.
+  Status fail_if_injected_locked(FaultOp op, const std::string& path);
 
   // The identity of the file at `path`, adopting a pre-existing base file;
   // 0 when there is none (or it is a directory).
