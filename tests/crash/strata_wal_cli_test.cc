@@ -28,90 +28,13 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#ifndef STRATA_WAL_BIN
-#error "STRATA_WAL_BIN must name the strata-wal binary"
-#endif
+#include "support/cli_process.h"
 
 namespace {
 
+using namespace strata_wal_test;  // NOLINT(google-build-using-namespace)
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/strata-wal-cli-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-pid_t spawn(const std::vector<std::string>& args, const std::string& out,
-            const std::string& err) {
-  std::vector<char*> argv;
-  std::string bin = STRATA_WAL_BIN;
-  argv.push_back(bin.data());
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    ::execv(bin.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-RunResult run(const std::vector<std::string>& args) {
-  TempDir io;
-  const std::string out = io / "out";
-  const std::string err = io / "err";
-  const pid_t pid = spawn(args, out, err);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  RunResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
-
-std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
 
 std::vector<std::string> segments(const std::string& dir) {
   std::vector<std::string> out;
