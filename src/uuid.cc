@@ -47,11 +47,11 @@ void pooled_random(uint8_t* out, std::size_t n) {
     std::size_t used = sizeof(bytes);
     uint64_t generation = 0;
   };
-  static const bool registered = [] {
+  static const bool kRegistered = [] {
     (void)pthread_atfork(nullptr, nullptr, note_fork);
     return true;
   }();
-  (void)registered;
+  (void)kRegistered;
   thread_local Pool pool;
   const uint64_t gen = fork_generation.load(std::memory_order_relaxed);
   if (pool.generation != gen || sizeof(pool.bytes) - pool.used < n) {

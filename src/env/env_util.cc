@@ -105,7 +105,7 @@ Result<std::string> read_file(Env* env, const std::string& path) {
   std::string out;
   // Read until a short read rather than trusting size(): the file may be
   // growing, and size() would be one more call that can fail.
-  std::array<char, 64 * 1024> buf;
+  std::array<char, std::size_t{64} * 1024> buf;
   for (;;) {
     STRATA_ASSIGN_OR_RETURN(std::size_t n,
                             file->read(out.size(), std::span<char>(buf)));

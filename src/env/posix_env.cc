@@ -413,8 +413,8 @@ class PosixEnv final : public Env {
 
 Env* Env::posix() {
   // Leaked on purpose: files may still be in use during static destruction.
-  static Env* const env = new PosixEnv();
-  return env;
+  static Env* const kPosixEnv = new PosixEnv();
+  return kPosixEnv;
 }
 
 }  // namespace strata::durability

@@ -215,9 +215,10 @@ LogProblem LogReader::Impl::make_problem(ProblemKind kind, std::size_t index,
   return p;
 }
 
-LogReader::Impl::Next LogReader::Impl::raise(LogProblem problem) {
-  bool torn = problem.kind == ProblemKind::kTornTail;
-  problems_.push_back(problem);
+LogReader::Impl::Next LogReader::Impl::raise(LogProblem raised) {
+  problems_.push_back(std::move(raised));
+  const LogProblem& problem = problems_.back();
+  const bool torn = problem.kind == ProblemKind::kTornTail;
   switch (options_.recovery_mode) {
     case RecoveryMode::kAbsoluteConsistency:
       done_ = true;
@@ -697,25 +698,25 @@ Result<bool> LogReader::next_batch(std::span<const LogRecord>* records) {
 }
 
 const std::vector<LogProblem>& LogReader::problems() const {
-  return impl_->problems_;
+  return impl_->problems();
 }
 
 uint64_t LogReader::corruption_count() const {
   return static_cast<uint64_t>(std::count_if(
-      impl_->problems_.begin(), impl_->problems_.end(),
+      impl_->problems().begin(), impl_->problems().end(),
       [](const LogProblem& p) { return p.kind != ProblemKind::kTornTail; }));
 }
 
-Lsn LogReader::end_lsn() const { return impl_->end_lsn_; }
-uint64_t LogReader::bytes_read() const { return impl_->bytes_read_; }
+Lsn LogReader::end_lsn() const { return impl_->end_lsn(); }
+uint64_t LogReader::bytes_read() const { return impl_->bytes_read(); }
 const std::vector<SegmentInfo>& LogReader::segments() const {
-  return impl_->infos_;
+  return impl_->infos();
 }
-LogKind LogReader::kind() const { return impl_->kind_; }
+LogKind LogReader::kind() const { return impl_->kind(); }
 const std::array<uint8_t, 16>& LogReader::log_id() const {
-  return impl_->log_id_;
+  return impl_->log_id();
 }
-Lsn LogReader::start_lsn() const { return impl_->log_start_lsn_; }
+Lsn LogReader::start_lsn() const { return impl_->log_start_lsn(); }
 
 Result<SegmentInfo> read_segment_header(Env* env, const std::string& path) {
   if (env == nullptr) env = Env::posix();

@@ -46,6 +46,15 @@ class LogReader::Impl {
     return start_problem_;
   }
 
+  const std::vector<LogProblem>& problems() const { return problems_; }
+  const std::vector<SegmentInfo>& infos() const { return infos_; }
+  Lsn end_lsn() const { return end_lsn_; }
+  uint64_t bytes_read() const { return bytes_read_; }
+  LogKind kind() const { return kind_; }
+  const LogId& log_id() const { return log_id_; }
+  Lsn log_start_lsn() const { return log_start_lsn_; }
+
+ private:
   // Public accessors' state.
   std::vector<LogProblem> problems_;
   std::vector<SegmentInfo> infos_;
@@ -55,10 +64,9 @@ class LogReader::Impl {
   LogId log_id_{};
   Lsn log_start_lsn_ = 0;
 
- private:
   // What a problem does to the read, by the recovery mode.
   enum class Next { kContinue, kStop };
-  Next raise(LogProblem problem);
+  Next raise(LogProblem raised);
   LogProblem make_problem(ProblemKind kind, std::size_t index, uint64_t offset,
                           uint64_t length, std::string reason) const;
   void stop_at(std::size_t index, uint64_t offset);

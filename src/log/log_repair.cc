@@ -76,11 +76,11 @@ Result<RepairReport> repair_log(const std::string& dir,
       STRATA_ASSIGN_OR_RETURN(bool more, scan.next(&rec));
       if (!more) break;
     }
-    report.kind = scan.kind_;
+    report.kind = scan.kind();
     if (options.recovery_mode == RecoveryMode::kSkipAnyCorrupted) {
       std::map<uint64_t, const SegmentEntry*> by_number;
       for (const SegmentEntry& e : scan.entries()) by_number[e.number] = &e;
-      for (const LogProblem& p : scan.problems_) {
+      for (const LogProblem& p : scan.problems()) {
         auto it = by_number.find(p.segment);
         bool paddable =
             p.kind == ProblemKind::kCorruption && it != by_number.end() &&

@@ -56,12 +56,15 @@ class LogTailer::Impl {
   void cancel();
   Status ack(Lsn lsn);
 
+ private:
+  // LogTailer's accessors read the state below directly.
+  friend class LogTailer;
+
   std::atomic<bool> cancelled_{false};
   std::atomic<Lsn> pos_{0};
   std::atomic<Lsn> visible_{0};
   std::atomic<uint64_t> bytes_read_{0};
 
- private:
   Result<Lsn> read_limit();
   Status read_from_log(Lsn limit);
   // The incremental read. kFallBack when it could not go on (the caller

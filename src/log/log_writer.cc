@@ -357,14 +357,14 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   while (true) {
     auto more = scan.next(&rec);
     if (!more.ok()) {
-      report->problems = scan.problems_;
+      report->problems = scan.problems();
       return more.status().with_context("cannot open " + dir_ + " for writing");
     }
     if (!*more) break;
     ++report->records;
   }
-  report->problems = scan.problems_;
-  log_id_ = scan.log_id_;
+  report->problems = scan.problems();
+  log_id_ = scan.log_id();
   auto& segs = scan.entries();
   if (scan.start_problem()) {
     // Only PointInTime and skip modes get here: rebuild START from the
@@ -795,7 +795,7 @@ Status LogWriter::Impl::wait_durable(Lsn lsn) {
 void LogWriter::Impl::syncer_loop() {
   // The deadlines are on the Env's clock, so a test's manual clock decides
   // when the interval has passed.
-  constexpr uint64_t kNanosPerMs = 1000 * 1000;
+  constexpr uint64_t kNanosPerMs = uint64_t{1000} * 1000;
   const uint64_t interval_nanos =
       options_.mode.interval_ms() > Sleeper::kNoDeadline / kNanosPerMs
           ? Sleeper::kNoDeadline

@@ -3,6 +3,7 @@
 #include "strata/durability/mvcc/value.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -52,7 +53,7 @@ void render(const Value& v, std::string* out) {
       return;
     case Value::Kind::kBytes: {
       out->append("b\"");
-      static const char* kHex = "0123456789abcdef";
+      static constexpr char kHex[] = "0123456789abcdef";
       for (char c : v.as_bytes()) {
         auto u = static_cast<unsigned char>(c);
         out->push_back(kHex[u >> 4]);
@@ -100,9 +101,8 @@ bool equal(const Value& a, const Value& b) {
       return a.as_int() == b.as_int();
     case Value::Kind::kFloat:
       if constexpr (kBitwise) {
-        double x = a.as_float();
-        double y = b.as_float();
-        return std::memcmp(&x, &y, sizeof x) == 0;
+        return std::bit_cast<uint64_t>(a.as_float()) ==
+               std::bit_cast<uint64_t>(b.as_float());
       } else {
         return a.as_float() == b.as_float();  // IEEE: NaN != NaN, -0 == 0
       }

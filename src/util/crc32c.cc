@@ -84,12 +84,12 @@ constexpr std::size_t kLongBlock = 4096;
 constexpr std::size_t kShortBlock = 128;
 
 const ZeroShift& long_shift() {
-  static const ZeroShift shift(kLongBlock);
-  return shift;
+  static const ZeroShift kShift(kLongBlock);
+  return kShift;
 }
 const ZeroShift& short_shift() {
-  static const ZeroShift shift(kShortBlock);
-  return shift;
+  static const ZeroShift kShift(kShortBlock);
+  return kShift;
 }
 
 // Consumes whole groups of three `block`-byte blocks from (*p, *n), with the

@@ -22,9 +22,13 @@
 #define STRATA_ASSIGN_OR_RETURN(lhs, expr)                                     \
   STRATA_ASSIGN_OR_RETURN_IMPL_(STRATA_CONCAT_(strata_result_, __LINE__), lhs, \
                                 expr)
+// `lhs` may be a declaration and `tmp` declares a name, so neither can be
+// parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define STRATA_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                  \
   if (!tmp.ok()) return std::move(tmp).status();      \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 #endif  // STRATA_DURABILITY_SRC_UTIL_STATUS_MACROS_H_

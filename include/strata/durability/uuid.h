@@ -55,6 +55,7 @@ class Uuid {
   // Lower-case canonical text.
   std::string to_string() const;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads "= default"
   friend constexpr auto operator<=>(const Uuid&, const Uuid&) = default;
   friend constexpr bool operator==(const Uuid&, const Uuid&) = default;
 

@@ -32,6 +32,7 @@ struct Namespace {
   // The namespace of a run with "default" tenant, app and agent.
   static Namespace for_run(const RunId& run);
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads "= default"
   friend auto operator<=>(const Namespace&, const Namespace&) = default;
   friend bool operator==(const Namespace&, const Namespace&) = default;
 };
@@ -88,6 +89,7 @@ struct Key {
   // "default/default/default/<run>/KV/<user key, escaped>", for messages.
   std::string to_string() const;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads "= default"
   friend auto operator<=>(const Key&, const Key&) = default;
   friend bool operator==(const Key&, const Key&) = default;
 };
