@@ -52,7 +52,8 @@ class LogTailer::Impl {
   }
 
   Status open();
-  Result<bool> next(TailedRecord* record, std::chrono::milliseconds timeout);
+  Result<bool> next(TailedRecord* record,
+                    std::chrono::steady_clock::time_point deadline);
   void cancel();
   Status ack(Lsn lsn);
 
@@ -370,9 +371,8 @@ void LogTailer::Impl::wait(uint64_t seen_version,
                  [this] { return cancelled_.load(); });
 }
 
-Result<bool> LogTailer::Impl::next(TailedRecord* record,
-                                   std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+Result<bool> LogTailer::Impl::next(
+    TailedRecord* record, std::chrono::steady_clock::time_point deadline) {
   while (true) {
     if (cancelled_) return false;
     if (!buffer_.empty()) {
@@ -441,7 +441,11 @@ Result<std::unique_ptr<LogTailer>> LogTailer::open(
 
 Result<bool> LogTailer::next(TailedRecord* record,
                              std::chrono::milliseconds timeout) {
-  return impl_->next(record, timeout);
+  return impl_->next(record, std::chrono::steady_clock::now() + timeout);
+}
+Result<bool> LogTailer::next_until(
+    TailedRecord* record, std::chrono::steady_clock::time_point deadline) {
+  return impl_->next(record, deadline);
 }
 void LogTailer::cancel() { impl_->cancel(); }
 bool LogTailer::cancelled() const { return impl_->cancelled_; }

@@ -35,11 +35,7 @@ Result<bool> TxnTailer::next(CommittedTransaction* txn,
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   log::TailedRecord rec;
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    STRATA_ASSIGN_OR_RETURN(
-        bool got,
-        tailer_->next(&rec, std::max(left, std::chrono::milliseconds(0))));
+    STRATA_ASSIGN_OR_RETURN(bool got, tailer_->next_until(&rec, deadline));
     if (!got) return false;
     auto decoded = decode_wal_entry(rec.payload, kMaxPayloadSizeLimit);
     if (!decoded.ok()) {

@@ -95,6 +95,10 @@ class LogTailer {
   // Errors: NotFound for a gap (the tailer's position was retired) or a
   // dropped slot; Corruption for damage below the durable LSN.
   Result<bool> next(TailedRecord* record, std::chrono::milliseconds timeout);
+  // The same, waiting until `deadline`: for a caller that may call it several
+  // times (skipping records) within one wait of its own.
+  Result<bool> next_until(TailedRecord* record,
+                          std::chrono::steady_clock::time_point deadline);
 
   // Makes a waiting next() return false now, and every later one at once.
   // Callable from any thread.
