@@ -32,19 +32,6 @@ using namespace strata_wal_test;  // NOLINT(google-build-using-namespace)
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::vector<std::string> acked(const std::string& path) {
-  std::vector<std::string> out;
-  std::istringstream in(slurp(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string id;
-    uint64_t lsn = 0;
-    if (ls >> id >> lsn) out.push_back(id);
-  }
-  return out;
-}
-
 // Committed transaction ids in commit order, and entries per id.
 struct Committed {
   std::vector<std::string> order;
@@ -157,7 +144,7 @@ TEST(StrataWalCliShip, ReplicaUnderAWriterKilledRepeatedlyIsAVerifiedPrefix) {
     EXPECT_EQ(n, 4) << "partial transaction " << id;
   }
   // ...holding every acknowledged one.
-  const auto ids = acked(ack);
+  const auto ids = acked_ids(ack);
   ASSERT_GT(ids.size(), 8U);
   for (const auto& id : ids) {
     ASSERT_TRUE(on_replica.entries.count(id))

@@ -29,15 +29,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // Commit LSNs of an ack file, in order.
-std::vector<uint64_t> acked_lsns(const std::string& path) {
-  std::vector<uint64_t> out;
-  std::istringstream in(slurp(path));
-  std::string id;
-  uint64_t lsn = 0;
-  while (in >> id >> lsn) out.push_back(lsn);
-  return out;
-}
-
 bool is_commit(const json& j) {
   const std::string type = j.value("type", "");
   return type == "CommitTxn" || type == "TransactionCommit";

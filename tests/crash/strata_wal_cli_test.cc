@@ -62,20 +62,6 @@ void make_log(const std::string& dir, const std::string& kind, int txns,
   ASSERT_EQ(r.code, 0) << r.err;
 }
 
-// Acknowledged ids of an ack file (complete lines only).
-std::vector<std::string> acked(const std::string& path) {
-  std::vector<std::string> out;
-  std::istringstream in(slurp(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string id;
-    uint64_t lsn = 0;
-    if (ls >> id >> lsn) out.push_back(id);
-  }
-  return out;
-}
-
 // txn id -> number of entries, from dump --committed --json.
 std::map<std::string, int> committed_entries(const std::string& dir) {
   RunResult r = run({"dump", dir, "--committed", "--json"});
@@ -165,7 +151,7 @@ TEST(StrataWalCli, EveryCommandOnBothKinds) {
     TempDir t;
     const std::string dir = t / "log";
     make_log(dir, kind, 30, t / "ack");
-    ASSERT_EQ(acked(t / "ack").size(), 30U);
+    ASSERT_EQ(acked_ids(t / "ack").size(), 30U);
     const bool mvcc = kind == "mvcc";
 
     RunResult v = run({"verify", dir, "--json"});
@@ -226,7 +212,8 @@ TEST(StrataWalCli, EveryCommandOnBothKinds) {
 
     auto committed = committed_entries(dir);
     EXPECT_EQ(committed.size(), 30U);
-    for (const auto& id : acked(t / "ack")) EXPECT_EQ(committed[id], 4) << id;
+    for (const auto& id : acked_ids(t / "ack"))
+      EXPECT_EQ(committed[id], 4) << id;
 
     RunResult rec = run({"recover", dir, "--json"});
     ASSERT_EQ(rec.code, 0) << rec.err;
@@ -256,7 +243,7 @@ TEST(StrataWalCli, EveryCommandOnBothKinds) {
 
     // Appending continues the log (and, for mvcc, the txn ids).
     make_log(dir, kind, 5, t / "ack");
-    auto ids = acked(t / "ack");
+    auto ids = acked_ids(t / "ack");
     ASSERT_EQ(ids.size(), 35U);
     if (mvcc) {
       EXPECT_EQ(ids.back(), "35");
@@ -277,7 +264,7 @@ int kill_rounds() {
 // whole; returns how many were checked.
 std::size_t check_acked_are_recovered(const std::string& dir,
                                       const std::string& ack) {
-  const auto ids = acked(ack);
+  const auto ids = acked_ids(ack);
   const auto committed = committed_entries(dir);
   for (const auto& id : ids) {
     EXPECT_TRUE(committed.count(id) == 1) << "acknowledged " << id << " lost";
@@ -325,7 +312,7 @@ TEST(StrataWalCli, KillLoopLosesNothingAcknowledgedInAnyMode) {
           combo_checks += check_acked_are_recovered(dir, ack);
         } else {
           // Killed before the log's first segment existed.
-          EXPECT_TRUE(acked(ack).empty()) << "acknowledged without a log";
+          EXPECT_TRUE(acked_ids(ack).empty()) << "acknowledged without a log";
         }
         // The log still takes writes.
         RunResult more =
@@ -337,7 +324,7 @@ TEST(StrataWalCli, KillLoopLosesNothingAcknowledgedInAnyMode) {
         ++survived;
       }
       combo_checks += check_acked_are_recovered(dir, ack);
-      EXPECT_GT(acked(ack).size(), 0U);
+      EXPECT_GT(acked_ids(ack).size(), 0U);
       // The tool's grouping agrees with the library's recovery.
       json rec = json::parse(run({"recover", dir, "--json"}).out);
       EXPECT_EQ(rec[kind == "mvcc" ? "txns_applied" : "transactions_recovered"]
@@ -348,7 +335,7 @@ TEST(StrataWalCli, KillLoopLosesNothingAcknowledgedInAnyMode) {
       EXPECT_EQ(v.code, 0) << v.out;
       checks += combo_checks;
       std::cout << "kill loop " << kind << "/" << mode << ": " << rounds
-                << " rounds, " << acked(ack).size()
+                << " rounds, " << acked_ids(ack).size()
                 << " transactions acknowledged, " << combo_checks
                 << " acknowledged-transaction checks\n";
     }
@@ -522,7 +509,8 @@ TEST(StrataWalCli, RepairThenWriteThenVerify) {
     json v = verify_json(dir, 0);
     EXPECT_EQ(v["status"], "ok");
     auto committed = committed_entries(dir);
-    for (const auto& id : acked(t / "ack")) EXPECT_EQ(committed[id], 4) << id;
+    for (const auto& id : acked_ids(t / "ack"))
+      EXPECT_EQ(committed[id], 4) << id;
     EXPECT_EQ(committed.size(), 40U);
 
     // A bit flip in the middle, repaired by padding in skip mode: nothing
@@ -538,7 +526,8 @@ TEST(StrataWalCli, RepairThenWriteThenVerify) {
     v = verify_json(dir, 0);
     EXPECT_EQ(v["status"], "ok");
     committed = committed_entries(dir);
-    for (const auto& id : acked(t / "ack2")) EXPECT_EQ(committed[id], 4) << id;
+    for (const auto& id : acked_ids(t / "ack2"))
+      EXPECT_EQ(committed[id], 4) << id;
     bool quarantined = false;
     for (const auto& e : fs::directory_iterator(dir)) {
       if (e.path().filename().string().find("quarantine") !=

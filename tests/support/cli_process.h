@@ -8,11 +8,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -106,6 +108,39 @@ inline std::vector<nlohmann::json> json_lines(const std::string& text) {
   while (std::getline(in, line)) {
     if (!line.empty()) out.push_back(nlohmann::json::parse(line));
   }
+  return out;
+}
+
+// One line of `strata-wal write --ack-file`: a transaction acknowledged by
+// the log, with the LSN of its commit.
+struct Ack {
+  std::string id;
+  uint64_t lsn = 0;
+};
+
+// The complete lines of an ack file (a writer killed mid-line leaves a last
+// line that does not parse; it is left out).
+inline std::vector<Ack> read_acks(const std::string& path) {
+  std::vector<Ack> out;
+  std::istringstream in(slurp(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    Ack a;
+    if (fields >> a.id >> a.lsn) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+inline std::vector<std::string> acked_ids(const std::string& path) {
+  std::vector<std::string> out;
+  for (Ack& a : read_acks(path)) out.push_back(std::move(a.id));
+  return out;
+}
+
+inline std::vector<uint64_t> acked_lsns(const std::string& path) {
+  std::vector<uint64_t> out;
+  for (const Ack& a : read_acks(path)) out.push_back(a.lsn);
   return out;
 }
 
