@@ -32,6 +32,7 @@
 #include "log/progress_file.h"
 #include "log/slot_file.h"
 #include "util/status_macros.h"
+#include "util/wait_word.h"
 
 namespace strata::durability::log {
 
@@ -123,11 +124,16 @@ class LogWriter::Impl {
     bool sync = false;
     AppendCallback* callback = nullptr;  // set for append_async
     std::size_t bytes = 0;
-    bool done = false;
     Status status;
     AppendResult result;
-    std::condition_variable cv;
+    // kWaiting until the leader before it makes it kDone (status and
+    // result set) or hands it the lead (kLeader). Its thread sleeps on it
+    // alone: a wake-up costs one futex wake and no contended mutex.
+    WaitWord state{kWaiting};
   };
+  static constexpr uint32_t kWaiting = 0;
+  static constexpr uint32_t kDone = 1;
+  static constexpr uint32_t kLeader = 2;
 
   Status create_log(OpenReport* report);
   Status recover(OpenReport* report);
@@ -200,7 +206,6 @@ class LogWriter::Impl {
   OpenSegment seg_;
   std::shared_ptr<WritableFile> current_file_;  // read by syncers under mu_
   std::string buf_;
-  std::vector<Waiter*> group_;
 };
 
 // ---------------------------------------------------------------- open
@@ -536,15 +541,22 @@ Result<AppendResult> LogWriter::Impl::append(
   }
   if (!poisoned_.ok()) return poisoned_;
   queue_.push_back(&w);
-  while (!w.done && &w != queue_.front()) w.cv.wait(l);
-  if (w.done) {
-    if (!w.status.ok()) return w.status;
-    return w.result;
+  if (queue_.size() > 1) {
+    // A leader is at work: sleep until it (or a later one) is done with
+    // this batch or hands over the lead. Never under mu_.
+    l.unlock();
+    if (w.state.wait_while(kWaiting) == kDone) {
+      if (!w.status.ok()) return w.status;
+      return w.result;
+    }
+    l.lock();
   }
 
-  // The leader: take every waiting batch, up to a byte budget. (group_ is
-  // the leader's, kept to save an allocation per group.)
-  std::vector<Waiter*>& group = group_;
+  // The leader, at the front of the queue: take every waiting batch, up to
+  // a byte budget. The vector is the thread's, kept to save an allocation
+  // per group; the next leader may start before this one has woken its
+  // followers, so it cannot be the writer's.
+  thread_local std::vector<Waiter*> group;
   group.clear();
   std::size_t bytes = 0;
   bool need_sync = false;
@@ -621,18 +633,26 @@ Result<AppendResult> LogWriter::Impl::append(
       }
     }
   }
+  Status result_status = s.ok() ? Status() : poisoned_;
   for (Waiter* q : group) {
     queue_.pop_front();
-    if (q != &w) {
-      q->status = s.ok() ? Status() : poisoned_;
-      q->done = true;
-      q->cv.notify_one();
-    }
+    if (!result_status.ok()) q->status = result_status;
   }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
-  Status result_status = s.ok() ? Status() : poisoned_;
+  Waiter* next = queue_.empty() ? nullptr : queue_.front();
   const bool callbacks = !pending_.empty();
   l.unlock();
+  // Wake outside mu_, so that no woken thread runs into it: the next
+  // leader first, so that the device gets its next write and flush while
+  // this group's followers are still being woken.
+  if (next != nullptr) {
+    next->state.store(kLeader);
+    WaitWord::wake(&next->state);
+  }
+  for (Waiter* q : group) {
+    if (q == &w) continue;
+    q->state.store(kDone);  // after this, q may be gone (its thread returns)
+    WaitWord::wake(&q->state);
+  }
   if (callbacks) run_callbacks();
   if (!result_status.ok()) return result_status;
   return w.result;

@@ -334,6 +334,9 @@ int run_bench(const BenchArgs& args) {
     j["log_mb_per_sec"] = log_mb_per_sec;
     j["syncs"] = stats.syncs;
     j["groups"] = stats.groups;
+    // Upper bounds of the histogram buckets holding the percentiles.
+    j["sync_us_p50_under"] = stats.sync_micros_percentile(50) + 1;
+    j["sync_us_p99_under"] = stats.sync_micros_percentile(99) + 1;
     j["ceilings"] = {
         {"write_fdatasync", ceilings ? ceiling_json(sync_ceiling) : Json()},
         {"write", want_write ? ceiling_json(write_ceiling) : Json()}};
@@ -359,8 +362,13 @@ int run_bench(const BenchArgs& args) {
           : std::string(),
       duration_text(f.p50_ns), duration_text(f.p99_ns),
       duration_text(f.p999_ns), duration_text(f.max_ns));
-  fmt::print("  log       {} bytes ({:.2f} MB/s), {} writes, {} fdatasyncs\n",
-             stats.bytes, log_mb_per_sec, stats.groups, stats.syncs);
+  fmt::print("  log       {} bytes ({:.2f} MB/s), {} writes, {} fdatasyncs{}\n",
+             stats.bytes, log_mb_per_sec, stats.groups, stats.syncs,
+             stats.syncs == 0
+                 ? std::string()
+                 : fmt::format(" (p50 under {} us, p99 under {} us)",
+                               stats.sync_micros_percentile(50) + 1,
+                               stats.sync_micros_percentile(99) + 1));
   if (ceilings) {
     fmt::print(
         "  ceiling   write+fdatasync of {} B: {:.0f} ops/s (p50 {}); "
