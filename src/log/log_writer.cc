@@ -644,14 +644,14 @@ Result<AppendResult> LogWriter::Impl::append(
   // Wake outside mu_, so that no woken thread runs into it: the next
   // leader first, so that the device gets its next write and flush while
   // this group's followers are still being woken.
-  if (next != nullptr) {
-    next->state.store(kLeader);
-    WaitWord::wake(&next->state);
-  }
   for (Waiter* q : group) {
     if (q == &w) continue;
     q->state.store(kDone);  // after this, q may be gone (its thread returns)
     WaitWord::wake(&q->state);
+  }
+  if (next != nullptr) {
+    next->state.store(kLeader);
+    WaitWord::wake(&next->state);
   }
   if (callbacks) run_callbacks();
   if (!result_status.ok()) return result_status;
