@@ -3,9 +3,10 @@
 // Appenders queue up; the one at the front of the queue is the leader. It
 // takes every waiting batch, frames them into one buffer, writes it with
 // one call and, when any of them needs it, syncs once for all of them. The
-// others sleep until the leader marks them done. A lone writer therefore
-// pays no added delay, and under load one fdatasync covers many commits.
-// In Batched mode a background thread syncs on a timer and after
+// others sleep, each on a futex word of its own, until the leader marks
+// them done and wakes them after releasing the writer's mutex. A lone writer
+// therefore pays no added delay, and under load one fdatasync covers many
+// commits. In Batched mode a background thread syncs on a timer and after
 // batch_size appends, so an idle log still becomes durable.
 //
 // append_async() goes through the same queue but never makes the leader
@@ -554,8 +555,8 @@ Result<AppendResult> LogWriter::Impl::append(
 
   // The leader, at the front of the queue: take every waiting batch, up to
   // a byte budget. The vector is the thread's, kept to save an allocation
-  // per group; the next leader may start before this one has woken its
-  // followers, so it cannot be the writer's.
+  // per group; it cannot be the writer's, because once the queue is
+  // released a new leader may start while this one still wakes its group.
   thread_local std::vector<Waiter*> group;
   group.clear();
   std::size_t bytes = 0;
@@ -641,9 +642,10 @@ Result<AppendResult> LogWriter::Impl::append(
   Waiter* next = queue_.empty() ? nullptr : queue_.front();
   const bool callbacks = !pending_.empty();
   l.unlock();
-  // Wake outside mu_, so that no woken thread runs into it: the next
-  // leader first, so that the device gets its next write and flush while
-  // this group's followers are still being woken.
+  // Wake outside mu_, so that no woken thread runs into it. The followers
+  // first: most of them commit again at once, and the next leader, woken
+  // last, then finds them queued, so each flush covers more commits
+  // (waking it first halved the group at 32 writers on 2 CPUs).
   for (Waiter* q : group) {
     if (q == &w) continue;
     q->state.store(kDone);  // after this, q may be gone (its thread returns)
