@@ -118,8 +118,10 @@ Result<bool> EntryStream::next_batch(EntryBatch* batch) {
           if (options_.mode != log::RecoveryMode::kSkipAnyCorrupted) {
             done_ = true;
             batch->clear();
-            return d.with_context("mvcc log " + p.file + " LSN " +
-                                  std::to_string(rec.lsn));
+            return d.with_context("mvcc log " + p.file + " (segment " +
+                                  std::to_string(rec.segment) + ", offset " +
+                                  std::to_string(rec.offset) + ", LSN " +
+                                  std::to_string(rec.lsn) + ")");
           }
           poisoned = true;
           batch->clear();
