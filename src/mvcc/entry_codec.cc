@@ -1094,6 +1094,24 @@ Status read_header(EntryReader* r, uint8_t* version, WalEntryKind* kind) {
   }
   uint8_t type_byte = 0;
   RETURN_IF_ERROR_(r->u8("type", &type_byte));
+  if (type_byte >= 0x01 && type_byte <= 0x06) {
+    // The framing, key/value and checkpoint types are nearly every entry:
+    // their kind is the byte itself and their name a table lookup, without
+    // the general searches.
+    static constexpr std::string_view kNames[] = {
+        "",          "BeginTxn", "Write",     "Delete",
+        "CommitTxn", "AbortTxn", "Checkpoint"};
+    const auto fast = static_cast<WalEntryKind>(type_byte);
+    r->set_entry_name(kNames[type_byte]);
+    if (version_for(fast, *version) != *version) {
+      return r->fail("encoding_version",
+                     "version " + std::to_string(*version) + " has no " +
+                         std::string(kNames[type_byte]) + " form",
+                     0);
+    }
+    *kind = fast;
+    return Status::ok_status();
+  }
   auto k = wal_entry_kind_from_byte(type_byte);
   if (!k) {
     char buf[8];

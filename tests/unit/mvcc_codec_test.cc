@@ -185,6 +185,19 @@ TEST(MvccCodec, TruncationAtEveryByteIsCorruption) {
   }
 }
 
+TEST(MvccCodec, ErrorsNameTheEntryTypeOfEveryKind) {
+  for (const WALEntry& e : sample_entries()) {
+    std::string bytes = encoded(e);
+    bytes.pop_back();
+    auto d = decode_entry(bytes);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().message().rfind(
+                  "mvcc entry: " + std::string(e.type_name()) + ".", 0),
+              0U)
+        << d.status().to_string();
+  }
+}
+
 TEST(MvccCodec, TrailingBytesAreCorruption) {
   for (const WALEntry& e : sample_entries()) {
     std::string bytes = encoded(e) + std::string(1, '\0');
