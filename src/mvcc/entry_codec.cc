@@ -4,6 +4,7 @@
 #include "strata/durability/mvcc/entry_codec.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -13,43 +14,96 @@
 namespace strata::durability::mvcc {
 namespace {
 
+// Version 2's key form byte (Write and Delete): the type tag's index in
+// the low three bits, then two flags; the top three bits are zero.
+constexpr uint8_t kKeyFormTagMask = 0x07;
+constexpr uint8_t kKeyFormDefaultNames = 0x08;  // tenant/app/agent "default"
+constexpr uint8_t kKeyFormSameRun = 0x10;       // key run id == entry run id
+constexpr uint8_t kKeyFormReserved = 0xe0;
+
 // ------------------------------------------------------------------ encode
 
-void put_uuid(std::string* out, const Uuid& id) { out->append(id.raw()); }
+// Where the encoder puts bytes. One encoder, three sinks: SizeSink counts
+// (encoded_entry_size), CharSink writes into a buffer sized by it
+// (encode_entry_to), so that the two can never disagree.
+struct SizeSink {
+  std::size_t n = 0;
+  void u8(uint8_t /*v*/) { ++n; }
+  void varint(uint64_t v) { n += varint_length(v); }
+  void fixed32(uint32_t /*v*/) { n += 4; }
+  void fixed64(uint64_t /*v*/) { n += 8; }
+  void raw(std::string_view b) { n += b.size(); }
+};
 
-void put_value(std::string* out, const Value& v) {
-  put_u8(out, static_cast<uint8_t>(v.kind()));
+struct CharSink {
+  char* p;
+  void u8(uint8_t v) { *p++ = static_cast<char>(v); }
+  void varint(uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+  }
+  void fixed32(uint32_t v) {
+    encode_fixed32(p, v);
+    p += 4;
+  }
+  void fixed64(uint64_t v) {
+    encode_fixed64(p, v);
+    p += 8;
+  }
+  void raw(std::string_view b) {
+    if (!b.empty()) std::memcpy(p, b.data(), b.size());
+    p += b.size();
+  }
+};
+
+template <typename Sink>
+void put_bytes(Sink& out, std::string_view b) {
+  out.varint(b.size());
+  out.raw(b);
+}
+
+template <typename Sink>
+void put_uuid(Sink& out, const Uuid& id) {
+  out.raw(id.raw());
+}
+
+template <typename Sink>
+void put_value(Sink& out, const Value& v) {
+  out.u8(static_cast<uint8_t>(v.kind()));
   switch (v.kind()) {
     case Value::Kind::kNull:
       return;
     case Value::Kind::kBool:
-      put_u8(out, v.as_bool() ? 1 : 0);
+      out.u8(v.as_bool() ? 1 : 0);
       return;
-    case Value::Kind::kInt:
-      put_varint_signed64(out, v.as_int());
+    case Value::Kind::kInt: {
+      const int64_t i = v.as_int();
+      out.varint((static_cast<uint64_t>(i) << 1) ^
+                 static_cast<uint64_t>(i >> 63));
       return;
+    }
     case Value::Kind::kFloat: {
-      double d = v.as_float();
-      uint64_t bits = 0;
-      std::memcpy(&bits, &d, sizeof bits);
-      put_fixed64(out, bits);
+      out.fixed64(std::bit_cast<uint64_t>(v.as_float()));
       return;
     }
     case Value::Kind::kString:
-      put_length_prefixed(out, v.as_string());
+      put_bytes(out, v.as_string());
       return;
     case Value::Kind::kBytes:
-      put_length_prefixed(out, v.as_bytes());
+      put_bytes(out, v.as_bytes());
       return;
     case Value::Kind::kArray:
-      put_varint64(out, v.as_array().size());
+      out.varint(v.as_array().size());
       for (const auto& e : v.as_array()) put_value(out, e);
       return;
     case Value::Kind::kObject:
-      put_varint64(out, v.as_object().size());
+      out.varint(v.as_object().size());
       // std::map iterates in ascending bytewise key order: deterministic.
       for (const auto& [k, e] : v.as_object()) {
-        put_length_prefixed(out, k);
+        put_bytes(out, k);
         put_value(out, e);
       }
       return;
@@ -73,148 +127,233 @@ bool deeper_than(const Value& v, int limit) {
   return false;
 }
 
-void put_key(std::string* out, const Key& key) {
-  put_length_prefixed(out, key.ns.tenant);
-  put_length_prefixed(out, key.ns.app);
-  put_length_prefixed(out, key.ns.agent);
+// Version 1's key: the namespace spelled out.
+template <typename Sink>
+void put_key_v1(Sink& out, const Key& key) {
+  put_bytes(out, key.ns.tenant);
+  put_bytes(out, key.ns.app);
+  put_bytes(out, key.ns.agent);
   put_uuid(out, key.ns.run_id);
-  put_u8(out, type_tag_index(key.type_tag));
-  put_length_prefixed(out, key.user_key);
+  out.u8(type_tag_index(key.type_tag));
+  put_bytes(out, key.user_key);
 }
 
-void put_path(std::string* out, const JsonPath& path) {
-  put_varint64(out, path.segments.size());
+constexpr std::string_view kDefaultName = "default";
+
+bool is_default_names(std::string_view tenant, std::string_view app,
+                      std::string_view agent) {
+  return tenant == kDefaultName && app == kDefaultName && agent == kDefaultName;
+}
+
+// Version 2's run id and key (Write and Delete): the form byte, the entry's
+// run id, the namespace's names and run id only when they are not the
+// defaults the form byte can say, the user key.
+template <typename Sink>
+void put_run_and_key_v2(Sink& out, const RunId& run, const Key& key) {
+  const bool default_names =
+      is_default_names(key.ns.tenant, key.ns.app, key.ns.agent);
+  const bool same_run = key.ns.run_id == run;
+  uint8_t form = type_tag_index(key.type_tag);
+  if (default_names) form |= kKeyFormDefaultNames;
+  if (same_run) form |= kKeyFormSameRun;
+  out.u8(form);
+  put_uuid(out, run);
+  if (!default_names) {
+    put_bytes(out, key.ns.tenant);
+    put_bytes(out, key.ns.app);
+    put_bytes(out, key.ns.agent);
+  }
+  if (!same_run) put_uuid(out, key.ns.run_id);
+  put_bytes(out, key.user_key);
+}
+
+template <typename Sink>
+void put_path(Sink& out, const JsonPath& path) {
+  out.varint(path.segments.size());
   for (const auto& seg : path.segments) {
     if (seg.is_key()) {
-      put_u8(out, 0);
-      put_length_prefixed(out, seg.as_key());
+      out.u8(0);
+      put_bytes(out, seg.as_key());
     } else {
-      put_u8(out, 1);
-      put_varint64(out, seg.as_index());
+      out.u8(1);
+      out.varint(seg.as_index());
     }
   }
 }
 
-void put_entity_ref(std::string* out, const EntityRef& ref) {
-  put_u8(out, static_cast<uint8_t>(ref.index()));
+template <typename Sink>
+void put_entity_ref(Sink& out, const EntityRef& ref) {
+  out.u8(static_cast<uint8_t>(ref.index()));
   put_uuid(out, entity_ref_run_id(ref));
   if (const auto* kv = std::get_if<KvRef>(&ref)) {
-    put_length_prefixed(out, kv->key);
+    put_bytes(out, kv->key);
   } else if (const auto* ev = std::get_if<EventRef>(&ref)) {
-    put_varint64(out, ev->sequence);
+    out.varint(ev->sequence);
   } else if (const auto* st = std::get_if<StateRef>(&ref)) {
-    put_length_prefixed(out, st->name);
+    put_bytes(out, st->name);
   } else if (const auto* js = std::get_if<JsonRef>(&ref)) {
-    put_length_prefixed(out, js->doc_id);
+    put_bytes(out, js->doc_id);
   } else if (const auto* vr = std::get_if<VectorRef>(&ref)) {
-    put_length_prefixed(out, vr->collection);
-    put_length_prefixed(out, vr->key);
+    put_bytes(out, vr->collection);
+    put_bytes(out, vr->key);
   }
   // RunRef: the run id alone.
 }
 
+// The version byte an entry gets when written in `version`: only Write
+// and Delete have a version-2 form.
+uint8_t version_for(WalEntryKind kind, uint8_t version) {
+  if (version >= 2 &&
+      (kind == WalEntryKind::kWrite || kind == WalEntryKind::kDelete)) {
+    return 2;
+  }
+  return 1;
+}
+
+template <typename Sink>
 struct FieldEncoder {
-  std::string* out;
+  Sink& out;
+  uint8_t version;  // the entry's (version_for)
 
   void operator()(const BeginTxn& e) const {
-    put_varint64(out, e.txn_id);
+    out.varint(e.txn_id);
     put_uuid(out, e.run_id);
-    put_varint64(out, e.timestamp);
+    out.varint(e.timestamp);
   }
   void operator()(const Write& e) const {
-    put_uuid(out, e.run_id);
-    put_key(out, e.key);
+    if (version >= 2) {
+      put_run_and_key_v2(out, e.run_id, e.key);
+    } else {
+      put_uuid(out, e.run_id);
+      put_key_v1(out, e.key);
+    }
     put_value(out, e.value);
-    put_varint64(out, e.version);
+    out.varint(e.version);
   }
   void operator()(const Delete& e) const {
-    put_uuid(out, e.run_id);
-    put_key(out, e.key);
-    put_varint64(out, e.version);
+    if (version >= 2) {
+      put_run_and_key_v2(out, e.run_id, e.key);
+    } else {
+      put_uuid(out, e.run_id);
+      put_key_v1(out, e.key);
+    }
+    out.varint(e.version);
   }
   void operator()(const CommitTxn& e) const {
-    put_varint64(out, e.txn_id);
+    out.varint(e.txn_id);
     put_uuid(out, e.run_id);
   }
   void operator()(const AbortTxn& e) const {
-    put_varint64(out, e.txn_id);
+    out.varint(e.txn_id);
     put_uuid(out, e.run_id);
   }
   void operator()(const Checkpoint& e) const {
     put_uuid(out, e.snapshot_id);
-    put_varint64(out, e.version);
-    put_varint64(out, e.active_runs.size());
+    out.varint(e.version);
+    out.varint(e.active_runs.size());
     for (const auto& r : e.active_runs) put_uuid(out, r);
   }
   void operator()(const JsonCreate& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.doc_id);
+    put_bytes(out, e.doc_id);
     put_value(out, e.value);
-    put_varint64(out, e.version);
-    put_varint64(out, e.timestamp);
+    out.varint(e.version);
+    out.varint(e.timestamp);
   }
   void operator()(const JsonSet& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.doc_id);
+    put_bytes(out, e.doc_id);
     put_path(out, e.path);
     put_value(out, e.value);
-    put_varint64(out, e.version);
+    out.varint(e.version);
   }
   void operator()(const JsonDelete& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.doc_id);
+    put_bytes(out, e.doc_id);
     put_path(out, e.path);
-    put_varint64(out, e.version);
+    out.varint(e.version);
   }
   void operator()(const JsonDestroy& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.doc_id);
+    put_bytes(out, e.doc_id);
   }
   void operator()(const VectorCollectionCreate& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.collection);
-    put_varint64(out, e.dimension);
-    put_u8(out, static_cast<uint8_t>(e.metric));
-    put_varint64(out, e.version);
+    put_bytes(out, e.collection);
+    out.varint(e.dimension);
+    out.u8(static_cast<uint8_t>(e.metric));
+    out.varint(e.version);
   }
   void operator()(const VectorCollectionDelete& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.collection);
-    put_varint64(out, e.version);
+    put_bytes(out, e.collection);
+    out.varint(e.version);
   }
   void operator()(const VectorUpsert& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.collection);
-    put_length_prefixed(out, e.key);
-    put_varint64(out, e.vector_id);
-    put_varint64(out, e.embedding.size());
-    for (float f : e.embedding) {
-      uint32_t bits = 0;
-      std::memcpy(&bits, &f, sizeof bits);
-      put_fixed32(out, bits);
-    }
+    put_bytes(out, e.collection);
+    put_bytes(out, e.key);
+    out.varint(e.vector_id);
+    out.varint(e.embedding.size());
+    for (float f : e.embedding) out.fixed32(std::bit_cast<uint32_t>(f));
     if (e.metadata) {
-      put_u8(out, 1);
-      put_length_prefixed(out, *e.metadata);
+      out.u8(1);
+      put_bytes(out, *e.metadata);
     } else {
-      put_u8(out, 0);
+      out.u8(0);
     }
-    put_varint64(out, e.version);
+    out.varint(e.version);
     if (e.source_ref) {
-      put_u8(out, 1);
+      out.u8(1);
       put_entity_ref(out, *e.source_ref);
     } else {
-      put_u8(out, 0);
+      out.u8(0);
     }
   }
   void operator()(const VectorDelete& e) const {
     put_uuid(out, e.run_id);
-    put_length_prefixed(out, e.collection);
-    put_length_prefixed(out, e.key);
-    put_varint64(out, e.vector_id);
-    put_varint64(out, e.version);
+    put_bytes(out, e.collection);
+    put_bytes(out, e.key);
+    out.varint(e.vector_id);
+    out.varint(e.version);
   }
 };
+
+template <typename Sink>
+void encode_with(Sink& out, const WALEntry& entry, uint8_t version) {
+  const WalEntryKind kind = entry.kind();
+  const uint8_t v = version_for(kind, version);
+  out.u8(v);
+  out.u8(static_cast<uint8_t>(kind));
+  std::visit(FieldEncoder<Sink>{out, v}, entry.variant());
+}
+
+// InvalidArgument for an entry no reader would accept.
+Status check_encodable(const WALEntry& entry) {
+  const Value* v = nullptr;
+  if (const auto* w = entry.get_if<Write>()) v = &w->value;
+  if (const auto* j = entry.get_if<JsonCreate>()) v = &j->value;
+  if (const auto* j = entry.get_if<JsonSet>()) v = &j->value;
+  if (v != nullptr && deeper_than(*v, kMaxValueDepth)) {
+    return Status::invalid_argument(
+        std::string("mvcc entry: ") + std::string(entry.type_name()) +
+        " value nests deeper than " + std::to_string(kMaxValueDepth) +
+        " levels, which no reader would accept");
+  }
+  return Status::ok_status();
+}
+
+Status encode_version(const WALEntry& entry, uint8_t version,
+                      std::string* out) {
+  if (Status s = check_encodable(entry); !s.ok()) return s;
+  SizeSink size;
+  encode_with(size, entry, version);
+  const std::size_t start = out->size();
+  out->resize(start + size.n);
+  CharSink sink{out->data() + start};
+  encode_with(sink, entry, version);
+  return Status::ok_status();
+}
 
 // ------------------------------------------------------------------ decode
 
@@ -332,6 +471,28 @@ class EntryReader {
     *id = Uuid(b);
     rest_.remove_prefix(16);
     return Status::ok_status();
+  }
+
+  // A varint length and that many bytes, as a view of the input.
+  [[gnu::always_inline]] Status view(std::string_view field,
+                                     std::string_view* out) {
+    const std::size_t at = offset();
+    uint64_t n = 0;
+    if (Status s = varint(field, &n); !s.ok()) return s;
+    if (n > rest_.size()) {
+      return fail(field,
+                  "length " + std::to_string(n) + " runs past the end (" +
+                      std::to_string(rest_.size()) + " bytes left)",
+                  at);
+    }
+    *out = rest_.substr(0, static_cast<std::size_t>(n));
+    rest_.remove_prefix(static_cast<std::size_t>(n));
+    return Status::ok_status();
+  }
+
+  // The input from byte `at` up to what has been read.
+  std::string_view read_since(std::size_t at) const {
+    return in_.substr(at, offset() - at);
   }
 
   // A varint length and that many bytes.
@@ -476,21 +637,212 @@ Status read_value(EntryReader* r, std::string_view field, int level,
   }
 }
 
-Status read_key(EntryReader* r, Key* key) {
-  RETURN_IF_ERROR_(r->bytes("key.tenant", &key->ns.tenant));
-  RETURN_IF_ERROR_(r->bytes("key.app", &key->ns.app));
-  RETURN_IF_ERROR_(r->bytes("key.agent", &key->ns.agent));
+// Checks an Array or Object (its tag already read at `at`) exactly as
+// read_value would, building nothing: for views, whose containers stay
+// encoded until asked for.
+Status skip_container(EntryReader* r, std::string_view field, int level,
+                      uint8_t tag, std::size_t at);
+
+// Checks one value as read_value would, building nothing.
+Status skip_value(EntryReader* r, std::string_view field, int level) {
+  const std::size_t at = r->offset();
+  uint8_t tag = 0;
+  RETURN_IF_ERROR_(r->u8(field, &tag));
+  switch (tag) {
+    case 0:
+      return Status::ok_status();
+    case 1: {
+      bool b = false;
+      return r->flag(field, &b);
+    }
+    case 2: {
+      uint64_t u = 0;
+      return r->varint(field, &u);
+    }
+    case 3: {
+      uint64_t bits = 0;
+      return r->fixed64(field, &bits);
+    }
+    case 4:
+    case 5: {
+      std::string_view b;
+      return r->view(field, &b);
+    }
+    case 6:
+    case 7:
+      return skip_container(r, field, level, tag, at);
+    default:
+      return r->fail(field, "unknown value tag " + std::to_string(tag), at);
+  }
+}
+
+Status skip_container(EntryReader* r, std::string_view field, int level,
+                      uint8_t tag, std::size_t at) {
+  if (level >= kMaxValueDepth) {
+    return r->fail(
+        field,
+        "values nest deeper than " + std::to_string(kMaxValueDepth) + " levels",
+        at);
+  }
+  uint64_t n = 0;
+  if (tag == 6) {
+    RETURN_IF_ERROR_(r->count(field, 1, &n));
+    for (uint64_t i = 0; i < n; ++i) {
+      RETURN_IF_ERROR_(skip_value(r, field, level + 1));
+    }
+    return Status::ok_status();
+  }
+  RETURN_IF_ERROR_(r->count(field, 2, &n));
+  std::string_view prev;
+  for (uint64_t i = 0; i < n; ++i) {
+    const std::size_t key_at = r->offset();
+    std::string_view key;
+    RETURN_IF_ERROR_(r->view(field, &key));
+    if (i > 0 && !(prev < key)) {
+      return r->fail(field, "object keys not in strictly ascending order",
+                     key_at);
+    }
+    prev = key;
+    RETURN_IF_ERROR_(skip_value(r, field, level + 1));
+  }
+  return Status::ok_status();
+}
+
+// A value as a view: scalars by value, String / Bytes as a view of their
+// bytes, an Array / Object checked and kept as its encoding.
+Status read_value_view(EntryReader* r, std::string_view field, ValueView* out) {
+  const std::size_t at = r->offset();
+  uint8_t tag = 0;
+  RETURN_IF_ERROR_(r->u8(field, &tag));
+  switch (tag) {
+    case 0:
+      *out = ValueView::scalar(Value::Kind::kNull, 0, 0);
+      return Status::ok_status();
+    case 1: {
+      bool b = false;
+      RETURN_IF_ERROR_(r->flag(field, &b));
+      *out = ValueView::scalar(Value::Kind::kBool, b ? 1 : 0, 0);
+      return Status::ok_status();
+    }
+    case 2: {
+      int64_t i = 0;
+      RETURN_IF_ERROR_(r->svarint(field, &i));
+      *out = ValueView::scalar(Value::Kind::kInt, i, 0);
+      return Status::ok_status();
+    }
+    case 3: {
+      uint64_t bits = 0;
+      RETURN_IF_ERROR_(r->fixed64(field, &bits));
+      *out = ValueView::scalar(Value::Kind::kFloat, 0,
+                               std::bit_cast<double>(bits));
+      return Status::ok_status();
+    }
+    case 4:
+    case 5: {
+      std::string_view b;
+      RETURN_IF_ERROR_(r->view(field, &b));
+      *out = ValueView::bytes_of(
+          tag == 4 ? Value::Kind::kString : Value::Kind::kBytes, b);
+      return Status::ok_status();
+    }
+    case 6:
+    case 7:
+      RETURN_IF_ERROR_(skip_container(r, field, 0, tag, at));
+      *out = ValueView::bytes_of(
+          tag == 6 ? Value::Kind::kArray : Value::Kind::kObject,
+          r->read_since(at));
+      return Status::ok_status();
+    default:
+      return r->fail(field, "unknown value tag " + std::to_string(tag), at);
+  }
+}
+
+Status read_type_tag(EntryReader* r, uint8_t index, std::size_t at,
+                     TypeTag* out) {
+  auto t = type_tag_from_index(index);
+  if (!t) {
+    return r->fail("key.type_tag", "unknown type tag " + std::to_string(index),
+                   at);
+  }
+  *out = *t;
+  return Status::ok_status();
+}
+
+// Version 1: the entry's run id, then the key spelled out.
+Status read_run_and_key_v1(EntryReader* r, RunId* run, KeyView* key) {
+  RETURN_IF_ERROR_(r->uuid("run_id", run));
+  RETURN_IF_ERROR_(r->view("key.tenant", &key->ns.tenant));
+  RETURN_IF_ERROR_(r->view("key.app", &key->ns.app));
+  RETURN_IF_ERROR_(r->view("key.agent", &key->ns.agent));
   RETURN_IF_ERROR_(r->uuid("key.run_id", &key->ns.run_id));
   const std::size_t at = r->offset();
   uint8_t tag = 0;
   RETURN_IF_ERROR_(r->u8("key.type_tag", &tag));
-  auto t = type_tag_from_index(tag);
-  if (!t) {
-    return r->fail("key.type_tag", "unknown type tag " + std::to_string(tag),
+  RETURN_IF_ERROR_(read_type_tag(r, tag, at, &key->type_tag));
+  return r->view("key.user_key", &key->user_key);
+}
+
+// Version 2: the key form byte, the run id, what the form does not fold
+// away, the user key. A field spelled out although the form byte could
+// have said it is damage: the encoding stays canonical.
+Status read_run_and_key_v2(EntryReader* r, RunId* run, KeyView* key) {
+  const std::size_t at = r->offset();
+  uint8_t form = 0;
+  RETURN_IF_ERROR_(r->u8("key.form", &form));
+  if ((form & kKeyFormReserved) != 0) {
+    return r->fail("key.form",
+                   "reserved bits set in form byte " + std::to_string(form),
                    at);
   }
-  key->type_tag = *t;
-  return r->bytes("key.user_key", &key->user_key);
+  RETURN_IF_ERROR_(
+      read_type_tag(r, form & kKeyFormTagMask, at, &key->type_tag));
+  RETURN_IF_ERROR_(r->uuid("run_id", run));
+  if ((form & kKeyFormDefaultNames) != 0) {
+    key->ns.tenant = kDefaultName;
+    key->ns.app = kDefaultName;
+    key->ns.agent = kDefaultName;
+  } else {
+    const std::size_t names_at = r->offset();
+    RETURN_IF_ERROR_(r->view("key.tenant", &key->ns.tenant));
+    RETURN_IF_ERROR_(r->view("key.app", &key->ns.app));
+    RETURN_IF_ERROR_(r->view("key.agent", &key->ns.agent));
+    if (is_default_names(key->ns.tenant, key->ns.app, key->ns.agent)) {
+      return r->fail("key.tenant",
+                     "default namespace names spelled out (the form byte's "
+                     "flag 0x08 is their only encoding)",
+                     names_at);
+    }
+  }
+  if ((form & kKeyFormSameRun) != 0) {
+    key->ns.run_id = *run;
+  } else {
+    const std::size_t run_at = r->offset();
+    RETURN_IF_ERROR_(r->uuid("key.run_id", &key->ns.run_id));
+    if (key->ns.run_id == *run) {
+      return r->fail("key.run_id",
+                     "the entry's own run id spelled out (the form byte's "
+                     "flag 0x10 is its only encoding)",
+                     run_at);
+    }
+  }
+  return r->view("key.user_key", &key->user_key);
+}
+
+Status read_run_and_key(EntryReader* r, uint8_t version, RunId* run,
+                        KeyView* key) {
+  return version >= 2 ? read_run_and_key_v2(r, run, key)
+                      : read_run_and_key_v1(r, run, key);
+}
+
+Status read_write_view(EntryReader* r, uint8_t version, WriteView* e) {
+  RETURN_IF_ERROR_(read_run_and_key(r, version, &e->run_id, &e->key));
+  RETURN_IF_ERROR_(read_value_view(r, "value", &e->value));
+  return r->varint("version", &e->version);
+}
+
+Status read_delete_view(EntryReader* r, uint8_t version, DeleteView* e) {
+  RETURN_IF_ERROR_(read_run_and_key(r, version, &e->run_id, &e->key));
+  return r->varint("version", &e->version);
 }
 
 Status read_path(EntryReader* r, JsonPath* path) {
@@ -572,7 +924,8 @@ T& reuse(WALEntry* out) {
   return out->variant().emplace<T>();
 }
 
-Status read_fields(EntryReader* r, WalEntryKind kind, WALEntry* out) {
+Status read_fields(EntryReader* r, uint8_t version, WalEntryKind kind,
+                   WALEntry* out) {
   switch (kind) {
     case WalEntryKind::kBeginTxn: {
       BeginTxn e;
@@ -583,19 +936,16 @@ Status read_fields(EntryReader* r, WalEntryKind kind, WALEntry* out) {
       return Status::ok_status();
     }
     case WalEntryKind::kWrite: {
+      WriteView v;
+      RETURN_IF_ERROR_(read_write_view(r, version, &v));
       // Every field is overwritten, so the entry already there is reused.
-      Write& e = reuse<Write>(out);
-      RETURN_IF_ERROR_(r->uuid("run_id", &e.run_id));
-      RETURN_IF_ERROR_(read_key(r, &e.key));
-      RETURN_IF_ERROR_(read_value(r, "value", 0, &e.value));
-      RETURN_IF_ERROR_(r->varint("version", &e.version));
+      v.assign_to(&reuse<Write>(out));
       return Status::ok_status();
     }
     case WalEntryKind::kDelete: {
-      Delete& e = reuse<Delete>(out);
-      RETURN_IF_ERROR_(r->uuid("run_id", &e.run_id));
-      RETURN_IF_ERROR_(read_key(r, &e.key));
-      RETURN_IF_ERROR_(r->varint("version", &e.version));
+      DeleteView v;
+      RETURN_IF_ERROR_(read_delete_view(r, version, &v));
+      v.assign_to(&reuse<Delete>(out));
       return Status::ok_status();
     }
     case WalEntryKind::kCommitTxn: {
@@ -730,23 +1080,98 @@ Status read_fields(EntryReader* r, WalEntryKind kind, WALEntry* out) {
   return r->fail("type", "unhandled entry kind", 1);
 }
 
+// The version and type bytes; names the entry in `r` for later errors.
+Status read_header(EntryReader* r, uint8_t* version, WalEntryKind* kind) {
+  RETURN_IF_ERROR_(r->u8("encoding_version", version));
+  if (*version == 0) {
+    return r->fail("encoding_version", "version 0 is not a valid version", 0);
+  }
+  if (*version > kEntryEncodingVersion) {
+    return Status::not_supported(
+        "mvcc entry: encoding version " + std::to_string(*version) +
+        " is newer than the newest this library reads (" +
+        std::to_string(kEntryEncodingVersion) + ")");
+  }
+  uint8_t type_byte = 0;
+  RETURN_IF_ERROR_(r->u8("type", &type_byte));
+  if (type_byte >= 0x01 && type_byte <= 0x06) {
+    // The framing, key/value and checkpoint types are nearly every entry:
+    // their kind is the byte itself and their name a table lookup, without
+    // the general searches.
+    static constexpr std::string_view kNames[] = {
+        "",          "BeginTxn", "Write",     "Delete",
+        "CommitTxn", "AbortTxn", "Checkpoint"};
+    const auto fast = static_cast<WalEntryKind>(type_byte);
+    r->set_entry_name(kNames[type_byte]);
+    if (version_for(fast, *version) != *version) {
+      return r->fail("encoding_version",
+                     "version " + std::to_string(*version) + " has no " +
+                         std::string(kNames[type_byte]) + " form",
+                     0);
+    }
+    *kind = fast;
+    return Status::ok_status();
+  }
+  auto k = wal_entry_kind_from_byte(type_byte);
+  if (!k) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", type_byte);
+    return r->fail("type", std::string("unknown entry type byte ") + buf, 1);
+  }
+  r->set_entry_name(wal_entry_kind_name(*k));
+  if (version_for(*k, *version) != *version) {
+    // Canonical: an entry is written in the oldest version that has its
+    // fields, so a version-2 byte on any other type is damage.
+    return r->fail("encoding_version",
+                   "version " + std::to_string(*version) + " has no " +
+                       std::string(wal_entry_kind_name(*k)) + " form",
+                   0);
+  }
+  *kind = *k;
+  return Status::ok_status();
+}
+
+Status check_end(const EntryReader& r) {
+  if (r.remaining() != 0) {
+    return r.fail("end",
+                  std::to_string(r.remaining()) +
+                      " trailing bytes after the "
+                      "last field",
+                  r.offset());
+  }
+  return Status::ok_status();
+}
+
 }  // namespace
 
 Status encode_entry(const WALEntry& entry, std::string* out) {
-  const Value* v = nullptr;
-  if (const auto* w = entry.get_if<Write>()) v = &w->value;
-  if (const auto* j = entry.get_if<JsonCreate>()) v = &j->value;
-  if (const auto* j = entry.get_if<JsonSet>()) v = &j->value;
-  if (v != nullptr && deeper_than(*v, kMaxValueDepth)) {
+  return encode_version(entry, kEntryEncodingVersion, out);
+}
+
+Status encode_entry_as(const WALEntry& entry, uint8_t encoding_version,
+                       std::string* out) {
+  if (encoding_version < kOldestEntryEncodingVersion ||
+      encoding_version > kEntryEncodingVersion) {
     return Status::invalid_argument(
-        std::string("mvcc entry: ") + std::string(entry.type_name()) +
-        " value nests deeper than " + std::to_string(kMaxValueDepth) +
-        " levels, which no reader would accept");
+        "mvcc entry: cannot encode in version " +
+        std::to_string(encoding_version) + " (this library writes " +
+        std::to_string(kOldestEntryEncodingVersion) + " to " +
+        std::to_string(kEntryEncodingVersion) + ")");
   }
-  put_u8(out, kEntryEncodingVersion);
-  put_u8(out, static_cast<uint8_t>(entry.kind()));
-  std::visit(FieldEncoder{out}, entry.variant());
-  return Status::ok_status();
+  return encode_version(entry, encoding_version, out);
+}
+
+Result<std::size_t> encoded_entry_size(const WALEntry& entry) {
+  if (Status s = check_encodable(entry); !s.ok()) return s;
+  SizeSink size;
+  encode_with(size, entry, kEntryEncodingVersion);
+  return size.n;
+}
+
+char* encode_entry_to(const WALEntry& entry, char* dst) {
+  CharSink sink{dst};
+  encode_with(sink, entry, kEntryEncodingVersion);
+  return sink.p;
 }
 
 Result<WALEntry> decode_entry(std::string_view bytes) {
@@ -758,34 +1183,39 @@ Result<WALEntry> decode_entry(std::string_view bytes) {
 Status decode_entry_into(std::string_view bytes, WALEntry* out) {
   EntryReader r(bytes);
   uint8_t version = 0;
-  RETURN_IF_ERROR_(r.u8("encoding_version", &version));
-  if (version == 0) {
-    return r.fail("encoding_version", "version 0 is not a valid version", 0);
+  WalEntryKind kind{};
+  RETURN_IF_ERROR_(read_header(&r, &version, &kind));
+  RETURN_IF_ERROR_(read_fields(&r, version, kind, out));
+  return check_end(r);
+}
+
+Result<bool> decode_entry_view(std::string_view bytes, EntryView* out) {
+  // Peek first: other types go to decode_entry_into, whose errors are the
+  // same.
+  if (bytes.size() < 2) return false;
+  const auto type = static_cast<uint8_t>(bytes[1]);
+  if (type != static_cast<uint8_t>(WalEntryKind::kWrite) &&
+      type != static_cast<uint8_t>(WalEntryKind::kDelete)) {
+    return false;
   }
-  if (version > kEntryEncodingVersion) {
-    return Status::not_supported(
-        "mvcc entry: encoding version " + std::to_string(version) +
-        " is newer than the newest this library reads (" +
-        std::to_string(kEntryEncodingVersion) + ")");
+  EntryReader r(bytes);
+  uint8_t version = 0;
+  WalEntryKind kind{};
+  RETURN_IF_ERROR_(read_header(&r, &version, &kind));
+  if (kind == WalEntryKind::kWrite) {
+    RETURN_IF_ERROR_(read_write_view(&r, version, &out->write));
+  } else {
+    RETURN_IF_ERROR_(read_delete_view(&r, version, &out->del));
   }
-  uint8_t type_byte = 0;
-  RETURN_IF_ERROR_(r.u8("type", &type_byte));
-  auto kind = wal_entry_kind_from_byte(type_byte);
-  if (!kind) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "0x%02x", type_byte);
-    return r.fail("type", std::string("unknown entry type byte ") + buf, 1);
-  }
-  r.set_entry_name(wal_entry_kind_name(*kind));
-  RETURN_IF_ERROR_(read_fields(&r, *kind, out));
-  if (r.remaining() != 0) {
-    return r.fail("end",
-                  std::to_string(r.remaining()) +
-                      " trailing bytes after the "
-                      "last field",
-                  r.offset());
-  }
-  return Status::ok_status();
+  RETURN_IF_ERROR_(check_end(r));
+  out->kind = kind;
+  return true;
+}
+
+Status decode_value(std::string_view encoding, Value* out) {
+  EntryReader r(encoding);
+  RETURN_IF_ERROR_(read_value(&r, "value", 0, out));
+  return check_end(r);
 }
 
 }  // namespace strata::durability::mvcc

@@ -78,13 +78,26 @@ Result<bool> EntryStream::next_batch(EntryBatch* batch) {
         e->lsn = rec.lsn;
         e->next_lsn = next_lsn;
         e->skipped_decode = false;
+        e->is_view = false;
       }
       const bool decode =
           !options_.checkpoints_only ||
           (rec.payload.size() >= 2 &&
            static_cast<uint8_t>(rec.payload[1]) == kCheckpointTypeByte);
       if (decode) {
-        Status d = decode_entry_into(rec.payload, into);
+        Status d;
+        if (options_.views && e != nullptr) {
+          Result<bool> v = decode_entry_view(rec.payload, &e->view);
+          if (!v.ok()) {
+            d = std::move(v).status();
+          } else if (*v) {
+            e->is_view = true;
+          } else {
+            d = decode_entry_into(rec.payload, into);
+          }
+        } else {
+          d = decode_entry_into(rec.payload, into);
+        }
         if (!d.ok()) {
           log::LogProblem p;
           p.kind = log::ProblemKind::kCorruption;
@@ -105,8 +118,10 @@ Result<bool> EntryStream::next_batch(EntryBatch* batch) {
           if (options_.mode != log::RecoveryMode::kSkipAnyCorrupted) {
             done_ = true;
             batch->clear();
-            return d.with_context("mvcc log " + p.file + " LSN " +
-                                  std::to_string(rec.lsn));
+            return d.with_context("mvcc log " + p.file + " (segment " +
+                                  std::to_string(rec.segment) + ", offset " +
+                                  std::to_string(rec.offset) + ", LSN " +
+                                  std::to_string(rec.lsn) + ")");
           }
           poisoned = true;
           batch->clear();

@@ -18,6 +18,7 @@
 
 #include "strata/durability/env.h"
 #include "strata/durability/log/log_reader.h"
+#include "strata/durability/mvcc/entry_view.h"
 #include "strata/durability/mvcc/wal.h"
 
 namespace strata::durability::mvcc::internal {
@@ -35,6 +36,9 @@ struct EntryStreamOptions {
   // Decode only Checkpoint records; others are returned with `entry` left
   // default and `skipped_decode` set. For scans that look for checkpoints.
   bool checkpoints_only = false;
+  // Decode Writes and Deletes as views into the reader's buffer
+  // (StreamEntry::is_view), valid until the next call to next_batch.
+  bool views = false;
 };
 
 struct StreamEntry {
@@ -42,6 +46,10 @@ struct StreamEntry {
   log::Lsn next_lsn = 0;  // just past the record
   WALEntry entry;
   bool skipped_decode = false;
+  // With EntryStreamOptions::views, a Write or Delete is decoded here
+  // instead of into `entry` (which then holds whatever it held before).
+  bool is_view = false;
+  EntryView view;
 };
 
 // The entries of one batch, in slots that outlive the batch: the next

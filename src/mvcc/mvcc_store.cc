@@ -173,6 +173,23 @@ Result<ApplyOutcome> MvccStore::on_delete(const Delete& e) {
   return ApplyOutcome::kApplied;
 }
 
+Result<ApplyOutcome> MvccStore::on_write_view(const WriteView& e) {
+  e.key.assign_to(&scratch_key_);
+  VersionedValue& slot = cells_[scratch_key_][e.version];
+  e.value.assign_to(&slot.value);
+  slot.version = e.version;
+  slot.tombstone = false;
+  bump(e.version);
+  return ApplyOutcome::kApplied;
+}
+
+Result<ApplyOutcome> MvccStore::on_delete_view(const DeleteView& e) {
+  e.key.assign_to(&scratch_key_);
+  cells_[scratch_key_][e.version] = VersionedValue{Value(), e.version, true};
+  bump(e.version);
+  return ApplyOutcome::kApplied;
+}
+
 // ------------------------------------------------------------ JSON
 
 const JsonDocument* MvccStore::json_document(const RunId& run,

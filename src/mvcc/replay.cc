@@ -58,6 +58,8 @@ class Replayer {
   Status process_batch(internal::EntryBatch* batch) {
     if (is_one_transaction(*batch)) return apply_one_transaction(batch);
     for (auto& e : *batch) {
+      // Kept past this batch, maybe: views become owned entries first.
+      if (e.is_view) own(&e);
       STRATA_RETURN_IF_ERROR(process(e.lsn, &e.entry));
     }
     return Status::ok_status();
@@ -159,18 +161,49 @@ class Replayer {
     if (const auto* d = e.get_if<Delete>()) return d->version;
     return e.version();
   }
+  static const RunId* data_run(const internal::StreamEntry& e) {
+    if (!e.is_view) return data_run(e.entry);
+    return e.view.kind == WalEntryKind::kWrite ? &e.view.write.run_id
+                                               : &e.view.del.run_id;
+  }
+  static std::optional<uint64_t> version_of(const internal::StreamEntry& e) {
+    if (!e.is_view) return version_of(e.entry);
+    return e.view.kind == WalEntryKind::kWrite ? e.view.write.version
+                                               : e.view.del.version;
+  }
+  // Turns a view entry into an owned one, in the slot's entry (reusing its
+  // storage when it already holds an entry of that type).
+  static void own(internal::StreamEntry* e) {
+    if (e->view.kind == WalEntryKind::kWrite) {
+      if (auto* w = e->entry.get_if<Write>()) {
+        e->view.write.assign_to(w);
+      } else {
+        e->entry = e->view.write.to_write();
+      }
+    } else {
+      if (auto* d = e->entry.get_if<Delete>()) {
+        e->view.del.assign_to(d);
+      } else {
+        e->entry = e->view.del.to_delete();
+      }
+    }
+    e->is_view = false;
+  }
 
   static bool is_one_transaction(internal::EntryBatch& batch) {
     const std::size_t n = batch.size();
     if (n < 2) return false;
-    const auto* b = batch[0].entry.get_if<BeginTxn>();
-    const auto* c = batch[n - 1].entry.get_if<CommitTxn>();
+    // A view slot's `entry` is stale: look only at decoded entries.
+    const auto* b =
+        batch[0].is_view ? nullptr : batch[0].entry.get_if<BeginTxn>();
+    const auto* c =
+        batch[n - 1].is_view ? nullptr : batch[n - 1].entry.get_if<CommitTxn>();
     if (b == nullptr || c == nullptr || b->txn_id != c->txn_id ||
         b->run_id != c->run_id) {
       return false;
     }
     for (std::size_t i = 1; i + 1 < n; ++i) {
-      const RunId* run = data_run(batch[i].entry);
+      const RunId* run = data_run(batch[i]);
       if (run == nullptr || *run != b->run_id) return false;
     }
     return true;
@@ -191,14 +224,16 @@ class Replayer {
     stats_->entries_read += n;
     stats_->max_txn_id = std::max(stats_->max_txn_id, b.txn_id);
     for (std::size_t i = 1; i + 1 < n; ++i) {
-      if (auto v = version_of((*batch)[i].entry)) {
+      if (auto v = version_of((*batch)[i])) {
         stats_->final_version = std::max(stats_->final_version, *v);
         txn.max_version = std::max(txn.max_version.value_or(0), *v);
       }
     }
     return apply_committed(
         txn, n - 2,
-        [&](std::size_t i) -> const WALEntry& { return (*batch)[i + 1].entry; },
+        [&](std::size_t i) -> const internal::StreamEntry& {
+          return (*batch)[i + 1];
+        },
         (*batch)[n - 1].lsn);
   }
 
@@ -292,33 +327,67 @@ class Replayer {
     Status s = handler_->on_transaction_begin(info);
     if (!s.ok()) return s.with_context(context("on_transaction_begin"));
     for (std::size_t i = 0; i < count; ++i) {
-      const WALEntry& e = entry_at(i);
-      // Writes are nearly every entry: called directly, not through the
-      // visit in apply_data_entry.
-      const auto* w = e.get_if<Write>();
-      auto r =
-          w != nullptr ? handler_->on_write(*w) : apply_data_entry(handler_, e);
-      if (!r.ok()) {
-        return r.status().with_context(context(e.type_name().data()));
-      }
-      if (*r == ApplyOutcome::kSkipped) {
-        ++stats_->entries_skipped;
-        continue;
-      }
-      if (w != nullptr) {
-        ++stats_->writes_applied;
-        current_version_ = std::max(current_version_, w->version);
-        continue;
-      }
-      count_applied(e);
-      if (auto v = version_of(e)) {
-        current_version_ = std::max(current_version_, *v);
-      }
+      Status a = apply_entry(entry_at(i));
+      if (!a.ok()) return a.with_context(context(entry_name(entry_at(i))));
     }
     s = handler_->on_transaction_commit(info);
     if (!s.ok()) return s.with_context(context("on_transaction_commit"));
     ++stats_->txns_applied;
     report(txn, TxnOutcome::kApplied, commit_lsn);
+    return Status::ok_status();
+  }
+
+  static const char* entry_name(const WALEntry& e) {
+    return e.type_name().data();
+  }
+  static const char* entry_name(const internal::StreamEntry& e) {
+    if (!e.is_view) return entry_name(e.entry);
+    return e.view.kind == WalEntryKind::kWrite ? "Write" : "Delete";
+  }
+
+  // Applies one data entry of a committed transaction and counts it.
+  Status apply_entry(const WALEntry& e) {
+    // Writes are nearly every entry: called directly, not through the
+    // visit in apply_data_entry.
+    const auto* w = e.get_if<Write>();
+    auto r =
+        w != nullptr ? handler_->on_write(*w) : apply_data_entry(handler_, e);
+    if (!r.ok()) return std::move(r).status();
+    if (*r == ApplyOutcome::kSkipped) {
+      ++stats_->entries_skipped;
+      return Status::ok_status();
+    }
+    if (w != nullptr) {
+      ++stats_->writes_applied;
+      current_version_ = std::max(current_version_, w->version);
+      return Status::ok_status();
+    }
+    count_applied(e);
+    if (auto v = version_of(e)) {
+      current_version_ = std::max(current_version_, *v);
+    }
+    return Status::ok_status();
+  }
+
+  // The same for an entry of the batch being read: a view goes to the
+  // handler's view method, copying nothing.
+  Status apply_entry(const internal::StreamEntry& se) {
+    if (!se.is_view) return apply_entry(se.entry);
+    const bool is_write = se.view.kind == WalEntryKind::kWrite;
+    auto r = is_write ? handler_->on_write_view(se.view.write)
+                      : handler_->on_delete_view(se.view.del);
+    if (!r.ok()) return std::move(r).status();
+    if (*r == ApplyOutcome::kSkipped) {
+      ++stats_->entries_skipped;
+      return Status::ok_status();
+    }
+    if (is_write) {
+      ++stats_->writes_applied;
+      current_version_ = std::max(current_version_, se.view.write.version);
+    } else {
+      ++stats_->deletes_applied;
+      current_version_ = std::max(current_version_, se.view.del.version);
+    }
     return Status::ok_status();
   }
 
@@ -427,6 +496,8 @@ Result<ReplayStats> replay_wal(const std::string& dir, ReplayHandler* handler,
   so.start_lsn = start;
   so.mode = options.recovery_mode;
   so.max_record_size = options.max_record_size;
+  // Writes and Deletes reach the handler as views of the read buffer.
+  so.views = true;
   if (options.stop_at_lsn && *options.stop_at_lsn != UINT64_MAX) {
     so.limit = *options.stop_at_lsn + 1;
   }

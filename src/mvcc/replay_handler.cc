@@ -1,4 +1,5 @@
-// apply_data_entry: dispatches a data entry to its ReplayHandler method.
+// apply_data_entry: dispatches a data entry to its ReplayHandler method;
+// the default view methods, which copy into an owned entry.
 
 #include "strata/durability/mvcc/replay_handler.h"
 
@@ -15,6 +16,16 @@ template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
 }  // namespace
+
+Result<ApplyOutcome> ReplayHandler::on_write_view(const WriteView& entry) {
+  entry.assign_to(&write_scratch_);
+  return on_write(write_scratch_);
+}
+
+Result<ApplyOutcome> ReplayHandler::on_delete_view(const DeleteView& entry) {
+  entry.assign_to(&delete_scratch_);
+  return on_delete(delete_scratch_);
+}
 
 Result<ApplyOutcome> apply_data_entry(ReplayHandler* handler,
                                       const WALEntry& entry) {

@@ -32,6 +32,15 @@ inline std::string encoded(const WALEntry& e) {
   return out;
 }
 
+// The encoding in a given version (encode_entry_as): what an older
+// library wrote.
+inline std::string encoded_as(const WALEntry& e, uint8_t version) {
+  std::string out;
+  Status s = encode_entry_as(e, version, &out);
+  if (!s.ok()) return "<" + s.to_string() + ">";
+  return out;
+}
+
 // One entry of every kind (fourteen, in variant order), with non-trivial
 // field values, plus a few edge cases after them.
 inline std::vector<WALEntry> sample_entries() {

@@ -14,6 +14,7 @@ namespace strata::durability::mvcc {
 namespace {
 
 using testing::encoded;
+using testing::encoded_as;
 using testing::sample_entries;
 using testing::test_run;
 
@@ -33,13 +34,55 @@ TEST(MvccCodec, EverySampleRoundTrips) {
     SCOPED_TRACE(e.to_string());
     std::string bytes;
     ASSERT_TRUE(encode_entry(e, &bytes).ok());
-    EXPECT_EQ(static_cast<uint8_t>(bytes[0]), kEntryEncodingVersion);
+    // Only Write and Delete have a version-2 form.
+    const bool v2 = e.is<Write>() || e.is<Delete>();
+    EXPECT_EQ(static_cast<uint8_t>(bytes[0]), v2 ? kEntryEncodingVersion : 1);
     EXPECT_EQ(static_cast<uint8_t>(bytes[1]), static_cast<uint8_t>(e.kind()));
     auto d = decode_entry(bytes);
     ASSERT_TRUE(d.ok()) << d.status().to_string();
     EXPECT_EQ(*d, e);
     EXPECT_EQ(encoded(*d), bytes);
   }
+}
+
+TEST(MvccCodec, EverySampleInVersionOneStillDecodes) {
+  for (const WALEntry& e : sample_entries()) {
+    SCOPED_TRACE(e.to_string());
+    const std::string old = encoded_as(e, 1);
+    EXPECT_EQ(old[0], 1);
+    auto d = decode_entry(old);
+    ASSERT_TRUE(d.ok()) << d.status().to_string();
+    EXPECT_EQ(*d, e);
+    EXPECT_EQ(encoded_as(*d, 1), old);
+  }
+}
+
+TEST(MvccCodec, SizeAndDirectEncodingMatchEncodeEntry) {
+  for (const WALEntry& e : sample_entries()) {
+    SCOPED_TRACE(e.to_string());
+    const std::string bytes = encoded(e);
+    auto n = encoded_entry_size(e);
+    ASSERT_TRUE(n.ok());
+    ASSERT_EQ(*n, bytes.size());
+    std::string direct(*n + 1, '#');
+    char* end = encode_entry_to(e, direct.data());
+    EXPECT_EQ(end, direct.data() + *n);
+    EXPECT_EQ(direct.substr(0, *n), bytes);
+    EXPECT_EQ(direct.back(), '#');  // nothing written past the size
+  }
+  std::string out;
+  EXPECT_TRUE(encode_entry_as(CommitTxn{}, 3, &out).is_invalid_argument());
+  EXPECT_TRUE(encode_entry_as(CommitTxn{}, 0, &out).is_invalid_argument());
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(MvccCodec, VersionTwoWriteIsFortyBytesSmallerForADefaultNamespace) {
+  const RunId run = test_run(1);
+  WALEntry w = Write{run, Key::new_kv(Namespace::for_run(run), "key-1"),
+                     Value::string(std::string(128, 'v')), 1000};
+  // Three "default" names (8 bytes each) and the key's run id (16) folded
+  // into one form byte that also carries the type tag.
+  EXPECT_EQ(encoded_as(w, 1).size() - encoded(w).size(), 40U);
 }
 
 TEST(MvccCodec, EncodeAppends) {
@@ -61,7 +104,7 @@ TEST(MvccCodec, GoldenCommitTxn) {
             "000102030405060708090a0b0c0d0e0f");  // run_id
 }
 
-TEST(MvccCodec, GoldenWrite) {
+TEST(MvccCodec, GoldenWriteVersionOne) {
   Uuid::Bytes b;
   b.fill(0xaa);
   RunId run(b);
@@ -70,7 +113,7 @@ TEST(MvccCodec, GoldenWrite) {
       Value::object({{"b", Value::integer(-1)}, {"a", Value::boolean(true)}}),
       7};
   const std::string run_hex(32, 'a');
-  EXPECT_EQ(hex(encoded(w)),
+  EXPECT_EQ(hex(encoded_as(w, 1)),
             "0102" + run_hex +      // version, Write, run_id
                 "0764656661756c74"  // tenant "default"
                 "0764656661756c74"  // app
@@ -84,6 +127,34 @@ TEST(MvccCodec, GoldenWrite) {
                 "0162"
                 "0201"  // "b": Int -1 (zig-zag 1)
                 "07");  // version 7
+}
+
+TEST(MvccCodec, GoldenWriteVersionTwo) {
+  Uuid::Bytes b;
+  b.fill(0xaa);
+  RunId run(b);
+  b.fill(0xbb);
+  RunId other(b);
+  WALEntry w = Write{run, Key::new_kv(Namespace::for_run(run), "k"),
+                     Value::string("v"), 7};
+  const std::string run_hex(32, 'a');
+  EXPECT_EQ(hex(encoded(w)),
+            "0202"           // version 2, Write
+            "18"             // form: KV, default names, same run
+                + run_hex +  // run_id
+                "016b"       // user_key "k"
+                "040176"     // String "v"
+                "07");       // version 7
+  // A namespace of its own: the names and its run id spelled out.
+  WALEntry d =
+      Delete{run, Key::new_event(Namespace{"t", "a", "g", other}, 1), 9};
+  EXPECT_EQ(hex(encoded(d)),
+            "0203"                          // version 2, Delete
+            "01"                            // form: Event (index 1), no flags
+                + run_hex + "017401610167"  // "t" "a" "g"
+                + std::string(32, 'b') +
+                "080000000000000001"  // user key: seq 1
+                "09");                // version 9
 }
 
 TEST(MvccCodec, GoldenFloatAndVector) {
@@ -111,6 +182,19 @@ TEST(MvccCodec, TruncationAtEveryByteIsCorruption) {
       EXPECT_TRUE(d.status().is_corruption())
           << e.type_name() << " cut to " << n << ": " << d.status().to_string();
     }
+  }
+}
+
+TEST(MvccCodec, ErrorsNameTheEntryTypeOfEveryKind) {
+  for (const WALEntry& e : sample_entries()) {
+    std::string bytes = encoded(e);
+    bytes.pop_back();
+    auto d = decode_entry(bytes);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().message().rfind(
+                  "mvcc entry: " + std::string(e.type_name()) + ".", 0),
+              0U)
+        << d.status().to_string();
   }
 }
 
@@ -143,13 +227,71 @@ TEST(MvccCodec, UnknownTypeByteIsCorruption) {
 
 TEST(MvccCodec, NewerEncodingVersionIsNotSupportedAndZeroIsCorruption) {
   std::string bytes = encoded(CommitTxn{1, test_run(1)});
-  bytes[0] = 2;
+  bytes[0] = kEntryEncodingVersion + 1;
   auto d = decode_entry(bytes);
   ASSERT_FALSE(d.ok());
   EXPECT_TRUE(d.status().is_not_supported()) << d.status().to_string();
   bytes[0] = 0;
   EXPECT_TRUE(decode_entry(bytes).status().is_corruption());
   EXPECT_TRUE(decode_entry("").status().is_corruption());
+}
+
+TEST(MvccCodec, VersionTwoOnTypesWithoutAVersionTwoFormIsCorruption) {
+  for (const WALEntry& e : sample_entries()) {
+    if (e.is<Write>() || e.is<Delete>()) continue;
+    std::string bytes = encoded(e);
+    bytes[0] = 2;
+    auto d = decode_entry(bytes);
+    ASSERT_FALSE(d.ok()) << e.type_name();
+    EXPECT_TRUE(d.status().is_corruption());
+    EXPECT_NE(d.status().message().find("has no " + std::string(e.type_name()) +
+                                        " form"),
+              std::string::npos)
+        << d.status().to_string();
+  }
+}
+
+TEST(MvccCodec, VersionTwoKeyFieldsSpelledOutAreCorruption) {
+  const RunId run = test_run(1);
+  // Default names written out in full, with the flag clear.
+  std::string names =
+      encoded(Delete{run, Key::new_kv(Namespace{"x", "y", "z", run}, "k"), 1});
+  // form byte at 2; names at 19: "\x01x\x01y\x01z" -> three "default"s.
+  ASSERT_EQ(names.substr(19, 6), std::string("\x01x\x01y\x01z", 6));
+  std::string dflt =
+      "\x07"
+      "default"
+      "\x07"
+      "default"
+      "\x07"
+      "default";
+  names.replace(19, 6, dflt);
+  auto d = decode_entry(names);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find(
+                "Delete.key.tenant: default namespace names spelled out"),
+            std::string::npos)
+      << d.status().to_string();
+  // The entry's own run id written out as the key's, with the flag clear.
+  std::string same = encoded(
+      Delete{run, Key::new_kv(Namespace::for_run(test_run(2)), "k"), 1});
+  ASSERT_EQ(same[2], 0x08);
+  same.replace(19, 16, run.raw());
+  d = decode_entry(same);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find(
+                "Delete.key.run_id: the entry's own run id spelled out"),
+            std::string::npos)
+      << d.status().to_string();
+  // Reserved form bits.
+  std::string reserved =
+      encoded(Delete{run, Key::new_kv(Namespace::for_run(run), "k"), 1});
+  reserved[2] = static_cast<char>(reserved[2] | 0x20);
+  d = decode_entry(reserved);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("Delete.key.form: reserved bits"),
+            std::string::npos)
+      << d.status().to_string();
 }
 
 TEST(MvccCodec, ErrorsNameTheFieldAndOffset) {
@@ -203,8 +345,8 @@ TEST(MvccCodec, OutOfRangeValuesAreCorruption) {
   vc[vc.size() - 2] = 3;
   EXPECT_NE(decode_entry(vc).status().message().find("unknown metric 3"),
             std::string::npos);
-  // Key type tag 8.
-  std::string del = encoded(Delete{Uuid::nil(), Key{}, 0});
+  // Key type tag 8 (version 1; version 2's three tag bits hold only 0-7).
+  std::string del = encoded_as(Delete{Uuid::nil(), Key{}, 0}, 1);
   del[del.size() - 3] = 8;
   EXPECT_NE(decode_entry(del).status().message().find("unknown type tag 8"),
             std::string::npos)
@@ -318,8 +460,9 @@ RC_GTEST_PROP(MvccCodecProp, RandomBytesNeverCrashAndDecodeCanonically, ()) {
   }
   auto d = decode_entry(bytes);
   if (d.ok()) {
-    // The encoding is canonical: anything that decodes re-encodes to itself.
-    RC_ASSERT(encoded(*d) == bytes);
+    // The encoding is canonical: anything that decodes re-encodes to itself
+    // in the version it was written in.
+    RC_ASSERT(encoded_as(*d, static_cast<uint8_t>(bytes[0])) == bytes);
   } else {
     RC_ASSERT(d.status().is_corruption() || d.status().is_not_supported());
   }
@@ -337,7 +480,50 @@ RC_GTEST_PROP(MvccCodecProp, MutatedEncodingsNeverCrash, ()) {
     bytes.resize(*rc::gen::inRange<std::size_t>(0, bytes.size() + 1));
   }
   auto d = decode_entry(bytes);
-  if (d.ok()) RC_ASSERT(encoded(*d) == bytes);
+  if (d.ok()) {
+    RC_ASSERT(encoded_as(*d, static_cast<uint8_t>(bytes[0])) == bytes);
+  }
+}
+
+RC_GTEST_PROP(MvccCodecProp, EveryEntryRoundTripsInVersionOne, ()) {
+  WALEntry e = *testing::gen::entry();
+  const std::string old = encoded_as(e, 1);
+  auto d = decode_entry(old);
+  RC_ASSERT(d.ok());
+  RC_ASSERT(encoded_as(*d, 1) == old);
+  RC_ASSERT(encoded(*d) == encoded(e));
+}
+
+// The view decoder sees exactly what the owning one does, for both
+// versions, and rejects exactly what it rejects.
+RC_GTEST_PROP(MvccCodecProp, ViewsDecodeTheSameEntry, ()) {
+  WALEntry e = *testing::gen::entry();
+  const uint8_t version = *rc::gen::element<uint8_t>(1, 2);
+  std::string bytes = encoded_as(e, version);
+  if (*rc::gen::arbitrary<bool>()) {
+    auto pos = *rc::gen::inRange<std::size_t>(0, bytes.size());
+    bytes[pos] = static_cast<char>(*rc::gen::arbitrary<uint8_t>());
+  }
+  auto owned = decode_entry(bytes);
+  EntryView view;
+  auto v = decode_entry_view(bytes, &view);
+  const bool viewable =
+      bytes.size() >= 2 && (bytes[1] == 0x02 || bytes[1] == 0x03);
+  if (!viewable) {
+    RC_ASSERT(v.ok() && !*v);
+    return;
+  }
+  RC_ASSERT(v.ok() == owned.ok());
+  if (!owned.ok()) {
+    RC_ASSERT(v.status().to_string() == owned.status().to_string());
+    return;
+  }
+  RC_ASSERT(*v);
+  WALEntry from_view = view.kind == WalEntryKind::kWrite
+                           ? WALEntry(view.write.to_write())
+                           : WALEntry(view.del.to_delete());
+  // Compared through the encoding: NaN values are unequal to themselves.
+  RC_ASSERT(encoded(from_view) == encoded(*owned));
 }
 
 }  // namespace

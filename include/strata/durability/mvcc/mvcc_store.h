@@ -122,6 +122,10 @@ class MvccStore : public ReplayHandler {
   // ------------------------------------------------ ReplayHandler
   Result<ApplyOutcome> on_write(const Write& entry) override;
   Result<ApplyOutcome> on_delete(const Delete& entry) override;
+  // From views: the key is looked up through a reused scratch key and the
+  // value built straight from the log's bytes, one copy instead of two.
+  Result<ApplyOutcome> on_write_view(const WriteView& entry) override;
+  Result<ApplyOutcome> on_delete_view(const DeleteView& entry) override;
   Result<ApplyOutcome> on_json_create(const JsonCreate& entry) override;
   Result<ApplyOutcome> on_json_set(const JsonSet& entry) override;
   Result<ApplyOutcome> on_json_delete(const JsonDelete& entry) override;
@@ -144,6 +148,7 @@ class MvccStore : public ReplayHandler {
   std::map<DocKey, VectorCollection> collections_;
   uint64_t max_version_ = 0;
   MvccStoreCounters counters_;
+  Key scratch_key_;  // for the view methods
 };
 
 }  // namespace strata::durability::mvcc

@@ -10,6 +10,17 @@
 // not apply, e.g. a JsonSet on a document that does not exist); replay
 // counts both. An error Status stops replay and is returned from it, so a
 // handler whose own storage fails can stop the process cleanly.
+//
+// Writes and Deletes (nearly every entry of a log) reach a handler through
+// on_write_view / on_delete_view: views into replay's read buffer, valid
+// only during the call, so that replay copies nothing. Their defaults copy
+// the entry into an owned Write / Delete (reusing one, so without
+// allocating once it has grown) and call on_write / on_delete: a handler
+// that wants owned entries implements those two and nothing changes for
+// it. A handler that can work from views derives from ViewReplayHandler
+// instead. Entries that replay has to keep past their batch (a
+// transaction spread over several batches) are owned by then and go to
+// on_write / on_delete directly.
 
 #ifndef STRATA_DURABILITY_MVCC_REPLAY_HANDLER_H_
 #define STRATA_DURABILITY_MVCC_REPLAY_HANDLER_H_
@@ -18,6 +29,7 @@
 #include <cstdint>
 
 #include "strata/durability/log/log_types.h"
+#include "strata/durability/mvcc/entry_view.h"
 #include "strata/durability/mvcc/wal_entry.h"
 #include "strata/durability/result.h"
 #include "strata/durability/status.h"
@@ -56,6 +68,10 @@ class ReplayHandler {
   virtual Result<ApplyOutcome> on_write(const Write& entry) = 0;
   virtual Result<ApplyOutcome> on_delete(const Delete& entry) = 0;
 
+  // The zero-copy forms (see the file comment).
+  virtual Result<ApplyOutcome> on_write_view(const WriteView& entry);
+  virtual Result<ApplyOutcome> on_delete_view(const DeleteView& entry);
+
   // JSON and vector entries are skipped unless the handler overrides them.
   virtual Result<ApplyOutcome> on_json_create(const JsonCreate& /*entry*/) {
     return ApplyOutcome::kSkipped;
@@ -88,6 +104,27 @@ class ReplayHandler {
   // passes, in log order.
   virtual Status on_checkpoint(const Checkpoint& /*entry*/, log::Lsn /*lsn*/) {
     return Status::ok_status();
+  }
+
+ private:
+  // What the default view methods copy into.
+  Write write_scratch_;
+  Delete delete_scratch_;
+};
+
+// A handler that works from views: it implements on_write_view and
+// on_delete_view, and owned entries reach those too (as views of
+// themselves), so there is one code path.
+class ViewReplayHandler : public ReplayHandler {
+ public:
+  Result<ApplyOutcome> on_write_view(const WriteView& entry) override = 0;
+  Result<ApplyOutcome> on_delete_view(const DeleteView& entry) override = 0;
+
+  Result<ApplyOutcome> on_write(const Write& entry) final {
+    return on_write_view(WriteView::of(entry));
+  }
+  Result<ApplyOutcome> on_delete(const Delete& entry) final {
+    return on_delete_view(DeleteView::of(entry));
   }
 };
 
