@@ -90,7 +90,8 @@ using OperationFactory =
 
 struct DriveOptions {
   unsigned threads = 1;
-  // Operations in total across the threads; 0 runs for `seconds` instead.
+  // Operations in total across the threads; 0 runs for `seconds` instead
+  // (and each thread makes at least one).
   uint64_t ops = 0;
   double seconds = 1.0;
 };
@@ -133,7 +134,10 @@ inline DriveResult drive(const DriveOptions& options,
           if (claimed.fetch_add(1, std::memory_order_relaxed) >= options.ops) {
             break;
           }
-        } else if (stop.load(std::memory_order_relaxed)) {
+        } else if (seq > 0 && stop.load(std::memory_order_relaxed)) {
+          // A timed run makes at least one operation per thread: on a
+          // loaded machine a thread may first run after the deadline, and
+          // a rate of zero would be no measurement at all.
           break;
         }
         const auto t0 = Clock::now();
