@@ -15,9 +15,13 @@ namespace {
 
 // ------------------------------------------------------------------ encode
 
-void put_uuid(std::string* out, const Uuid& id) { out->append(id.raw()); }
+template <class Out>
+void put_uuid(Out* out, const Uuid& id) {
+  out->append(id.raw());
+}
 
-void put_value(std::string* out, const Value& v) {
+template <class Out>
+void put_value(Out* out, const Value& v) {
   put_u8(out, static_cast<uint8_t>(v.kind()));
   switch (v.kind()) {
     case Value::Kind::kNull:
@@ -73,7 +77,8 @@ bool deeper_than(const Value& v, int limit) {
   return false;
 }
 
-void put_key(std::string* out, const Key& key) {
+template <class Out>
+void put_key(Out* out, const Key& key) {
   put_length_prefixed(out, key.ns.tenant);
   put_length_prefixed(out, key.ns.app);
   put_length_prefixed(out, key.ns.agent);
@@ -82,7 +87,8 @@ void put_key(std::string* out, const Key& key) {
   put_length_prefixed(out, key.user_key);
 }
 
-void put_path(std::string* out, const JsonPath& path) {
+template <class Out>
+void put_path(Out* out, const JsonPath& path) {
   put_varint64(out, path.segments.size());
   for (const auto& seg : path.segments) {
     if (seg.is_key()) {
@@ -95,7 +101,8 @@ void put_path(std::string* out, const JsonPath& path) {
   }
 }
 
-void put_entity_ref(std::string* out, const EntityRef& ref) {
+template <class Out>
+void put_entity_ref(Out* out, const EntityRef& ref) {
   put_u8(out, static_cast<uint8_t>(ref.index()));
   put_uuid(out, entity_ref_run_id(ref));
   if (const auto* kv = std::get_if<KvRef>(&ref)) {
@@ -113,8 +120,10 @@ void put_entity_ref(std::string* out, const EntityRef& ref) {
   // RunRef: the run id alone.
 }
 
+// Out: std::string, ByteCounter or ByteWriter (util/coding.h).
+template <class Out>
 struct FieldEncoder {
-  std::string* out;
+  Out* out;
 
   void operator()(const BeginTxn& e) const {
     put_varint64(out, e.txn_id);
@@ -730,9 +739,8 @@ Status read_fields(EntryReader* r, WalEntryKind kind, WALEntry* out) {
   return r->fail("type", "unhandled entry kind", 1);
 }
 
-}  // namespace
-
-Status encode_entry(const WALEntry& entry, std::string* out) {
+// Refuses what no reader would accept: a Value nested too deeply.
+Status check_encodable(const WALEntry& entry) {
   const Value* v = nullptr;
   if (const auto* w = entry.get_if<Write>()) v = &w->value;
   if (const auto* j = entry.get_if<JsonCreate>()) v = &j->value;
@@ -743,10 +751,35 @@ Status encode_entry(const WALEntry& entry, std::string* out) {
         " value nests deeper than " + std::to_string(kMaxValueDepth) +
         " levels, which no reader would accept");
   }
+  return Status::ok_status();
+}
+
+template <class Out>
+void put_entry(Out* out, const WALEntry& entry) {
   put_u8(out, kEntryEncodingVersion);
   put_u8(out, static_cast<uint8_t>(entry.kind()));
-  std::visit(FieldEncoder{out}, entry.variant());
+  std::visit(FieldEncoder<Out>{out}, entry.variant());
+}
+
+}  // namespace
+
+Status encode_entry(const WALEntry& entry, std::string* out) {
+  if (Status s = check_encodable(entry); !s.ok()) return s;
+  put_entry(out, entry);
   return Status::ok_status();
+}
+
+Result<std::size_t> encoded_entry_size(const WALEntry& entry) {
+  if (Status s = check_encodable(entry); !s.ok()) return s;
+  ByteCounter counter;
+  put_entry(&counter, entry);
+  return counter.size();
+}
+
+char* encode_entry_to(const WALEntry& entry, char* out) {
+  ByteWriter writer(out);
+  put_entry(&writer, entry);
+  return writer.position();
 }
 
 Result<WALEntry> decode_entry(std::string_view bytes) {

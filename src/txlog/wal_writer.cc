@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "strata/durability/log/log_reader.h"
-#include "util/encode_scratch.h"
+#include "util/record_sizes.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::txlog {
@@ -42,16 +42,20 @@ TxId WalWriter::begin_transaction() { return TxId::new_v7(); }
 Result<log::AppendResult> WalWriter::append_entries(
     std::span<const WalEntry> entries, bool force_sync,
     log::AppendCallback* done) {
-  // Encode every entry first, so that a bad one writes nothing.
-  EncodeScratch scratch;
-  for (const WalEntry& e : entries) {
+  // Check every entry first, so that a bad one writes nothing; the log's
+  // leader then encodes them straight into its write buffer.
+  RecordSizes sizes(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
     STRATA_RETURN_IF_ERROR(
-        encode_wal_entry(e, scratch.bytes(), options_.max_payload_size));
-    scratch.end_record();
+        check_wal_entry(entries[i], options_.max_payload_size));
+    sizes[i] = encoded_size(entries[i]);
   }
+  auto encode = [entries](std::size_t i, char* out) {
+    write_wal_entry(entries[i], out);
+  };
+  const log::RecordBatch batch{sizes.span(), encode};
   log::AppendOptions ao;
   ao.sync = force_sync;
-  auto batch = scratch.records();
   if (done != nullptr) return log_->append_async(batch, std::move(*done), ao);
   return log_->append(batch, ao);
 }
@@ -172,17 +176,15 @@ Result<log::Lsn> WalWriter::commit(const Transaction& tx,
   if (tx.len() > UINT32_MAX) {
     return Status::invalid_argument("commit_atomic: more than 2^32 entries");
   }
-  // Each operation is encoded straight into the thread's scratch (no
-  // WalEntry, no payload string of its own); the core's framing is the
-  // only other copy.
-  EncodeScratch scratch;
-  for (std::size_t i = 0; i < tx.len(); ++i) {
+  // Each operation is sized and checked here, then encoded by the log's
+  // leader straight into its write buffer (no WalEntry, no payload string
+  // of its own): the keys and values are copied once.
+  const std::size_t n = tx.len();
+  const std::size_t header = wal_entry_header_size(tx.run_id());
+  RecordSizes sizes(n + 1);
+  for (std::size_t i = 0; i < n; ++i) {
     const TxEntry& op = tx.entries()[i];
-    encode_wal_entry_header(op.entry_type(), tx.id(), tx.run_id(),
-                            scratch.bytes());
-    const std::size_t payload_start = scratch.size();
-    op.append_wal_payload(scratch.bytes());
-    const std::size_t payload = scratch.size() - payload_start;
+    const std::size_t payload = op.wal_payload_size();
     if (payload > options_.max_payload_size) {
       return Status::invalid_argument(
           "commit_atomic: entry " + std::to_string(i) + ": txlog " +
@@ -190,18 +192,25 @@ Result<log::Lsn> WalWriter::commit(const Transaction& tx,
           std::to_string(payload) + " bytes exceeds the limit of " +
           std::to_string(options_.max_payload_size) + " bytes");
     }
-    scratch.end_record();
+    sizes[i] = header + payload;
   }
-  STRATA_RETURN_IF_ERROR(encode_wal_entry(
-      WalEntry::commit_marker(tx.id(),
-                              CommitInfo{env_->now_micros(), commit_version,
-                                         static_cast<uint32_t>(tx.len())}),
-      scratch.bytes(), options_.max_payload_size));
-  scratch.end_record();
-  log::AppendOptions ao;
-  auto records = scratch.records();
-  auto r = done != nullptr ? log_->append_async(records, std::move(*done), ao)
-                           : log_->append(records, ao);
+  const WalEntry marker = WalEntry::commit_marker(
+      tx.id(),
+      CommitInfo{env_->now_micros(), commit_version, static_cast<uint32_t>(n)});
+  STRATA_RETURN_IF_ERROR(check_wal_entry(marker, options_.max_payload_size));
+  sizes[n] = encoded_size(marker);
+  auto encode = [&tx, &marker, n](std::size_t i, char* out) {
+    if (i == n) {
+      write_wal_entry(marker, out);
+      return;
+    }
+    const TxEntry& op = tx.entries()[i];
+    out = write_wal_entry_header(op.entry_type(), tx.id(), tx.run_id(), out);
+    op.write_wal_payload(out);
+  };
+  const log::RecordBatch batch{sizes.span(), encode};
+  auto r = done != nullptr ? log_->append_async(batch, std::move(*done))
+                           : log_->append(batch);
   if (!r.ok()) return std::move(r).status();
   return r->last_lsn;
 }

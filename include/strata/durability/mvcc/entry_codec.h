@@ -31,6 +31,13 @@ inline constexpr int kMaxValueDepth = 64;
 // kMaxValueDepth.
 Status encode_entry(const WALEntry& entry, std::string* out);
 
+// encode_entry in two steps, for a log that encodes straight into its
+// write buffer: the size of the encoding (with encode_entry's check and
+// error), then the encoding written at `out`, exactly that many bytes, for
+// an entry whose size was taken. Returns the end of what was written.
+Result<std::size_t> encoded_entry_size(const WALEntry& entry);
+char* encode_entry_to(const WALEntry& entry, char* out);
+
 // Decodes exactly one entry from `bytes`. Never crashes and never allocates
 // much more than the input's size, whatever the bytes. Errors:
 // - NotSupported: the encoding version byte is newer than
