@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,74 @@ TEST(TxlogCommitEncodingTest, CommitRecordsEqualTheEncodedWalEntries) {
     ++at;
   }
   EXPECT_EQ(at, all.payloads.size());
+}
+
+TEST(TxlogCommitEncodingTest,
+     PayloadSizeAndInPlaceWriteMatchTheAppendedPayload) {
+  // commit_atomic sizes each operation, then the log's leader writes it in
+  // place: both steps must agree with append_wal_payload to the byte.
+  auto tx = every_operation(Transaction::for_run(Uuid::new_v7()));
+  for (std::size_t i = 0; i < tx.len(); ++i) {
+    const TxEntry& op = tx.entries()[i];
+    SCOPED_TRACE(std::string(name(op.entry_type())));
+    std::string want;
+    op.append_wal_payload(&want);
+    EXPECT_EQ(op.wal_payload_size(), want.size());
+    std::string out(want.size() + 1, '#');
+    EXPECT_EQ(op.write_wal_payload(out.data()), out.data() + want.size());
+    EXPECT_EQ(out, want + "#");
+  }
+  for (const auto& run : {std::optional<RunId>(), std::optional(tx.run_id())}) {
+    std::string want;
+    encode_wal_entry_header(WalEntryType::kKvPut, tx.id(), run, &want);
+    ASSERT_EQ(want.size(), wal_entry_header_size(run));
+    std::string out(want.size(), '#');
+    EXPECT_EQ(
+        write_wal_entry_header(WalEntryType::kKvPut, tx.id(), run, out.data()),
+        out.data() + out.size());
+    EXPECT_EQ(out, want);
+  }
+}
+
+TEST(TxlogCommitEncodingTest,
+     AsyncCommitsAndEntryBatchesWriteTheEncodedEntries) {
+  auto env = new_mem_env();
+  WalWriterOptions o;
+  o.env = env.get();
+  o.mode = DurabilityMode::strict();
+  auto w = WalWriter::open("/tx", o);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  std::atomic<int> done{0};
+  auto tx = every_operation(Transaction::create());
+  ASSERT_TRUE((*w)->commit_atomic_async(tx,
+                                        [&](const Status& s) {
+                                          EXPECT_TRUE(s.ok());
+                                          ++done;
+                                        })
+                  .ok());
+  const std::vector<std::pair<WalEntryType, std::string>> ops = {
+      {WalEntryType::kKvPut, std::string(4, '\0') + "value"},
+      {WalEntryType::kEventAppend, std::string(128, 'e')}};
+  auto written = (*w)->write_transaction(std::nullopt, ops);
+  ASSERT_TRUE(written.ok()) << written.status().to_string();
+  ASSERT_TRUE((*w)->close().ok());
+  EXPECT_EQ(done.load(), 1);
+
+  auto all = log::testutil::read_all(env.get(), "/tx");
+  ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+  const auto entries = tx.to_wal_entries();
+  ASSERT_EQ(all.payloads.size(), entries.size() + 1 + ops.size() + 1);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(all.payloads[i], encode_wal_entry(entries[i]).value());
+  }
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    auto e = decode_wal_entry(all.payloads[entries.size() + 1 + i]);
+    ASSERT_TRUE(e.ok()) << e.status().to_string();
+    EXPECT_EQ(e->entry_type, ops[i].first);
+    EXPECT_EQ(e->payload, ops[i].second);
+    EXPECT_EQ(all.payloads[entries.size() + 1 + i],
+              encode_wal_entry(*e).value());
+  }
 }
 
 TEST(TxlogCommitEncodingTest, OperationPastThePayloadLimitWritesNothing) {
