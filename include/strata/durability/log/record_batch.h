@@ -20,8 +20,10 @@ namespace strata::durability::log {
 
 // A non-owning reference to a callable `void(std::size_t index, char* out)`:
 // two pointers, no allocation, cheap to pass per commit. It refers to the
-// callable it was made from, which must outlive every call (a lambda
-// written in the append call's argument list lives long enough).
+// callable it was made from, which must outlive every call: a lambda
+// written in the append call's argument list lives long enough, but one
+// written inside a RecordBatch variable's initializer dies with that
+// statement, so name the lambda first.
 class RecordEncoder {
  public:
   template <class F>
