@@ -12,19 +12,6 @@
 namespace strata::durability::mvcc {
 namespace {
 
-Status encode_checked(const WALEntry& entry, std::size_t max_record_size,
-                      std::string* out) {
-  out->clear();
-  STRATA_RETURN_IF_ERROR(encode_entry(entry, out));
-  if (out->size() > max_record_size) {
-    return Status::invalid_argument(
-        "mvcc WAL: " + std::string(entry.type_name()) + " entry encodes to " +
-        std::to_string(out->size()) + " bytes, more than max_record_size " +
-        std::to_string(max_record_size));
-  }
-  return Status::ok_status();
-}
-
 // The size of `entry`'s record, checked against the limit before anything
 // is appended.
 Result<std::size_t> record_size(const WALEntry& entry,
@@ -220,13 +207,17 @@ Result<std::vector<WALEntry>> WAL::read_entries(log::Lsn from) const {
 
 Result<log::Lsn> WAL::checkpoint(const Uuid& snapshot_id, uint64_t version,
                                  std::vector<RunId> active_runs) {
-  std::string buf;
-  STRATA_RETURN_IF_ERROR(
-      encode_checked(Checkpoint{snapshot_id, version, std::move(active_runs)},
-                     options_.max_record_size, &buf));
+  const WALEntry entry =
+      Checkpoint{snapshot_id, version, std::move(active_runs)};
+  STRATA_ASSIGN_OR_RETURN(std::size_t size,
+                          record_size(entry, options_.max_record_size));
+  auto encode = [&entry](std::size_t, char* out) {
+    encode_entry_to(entry, out);
+  };
   log::AppendOptions ao;
   ao.sync = true;  // a checkpoint may license truncation: make it durable
-  auto r = writer_->append(std::string_view(buf), ao);
+  auto r = writer_->append(
+      log::RecordBatch{std::span<const std::size_t>(&size, 1), encode}, ao);
   if (!r.ok()) return std::move(r).status();
   return r->first_lsn;
 }

@@ -139,6 +139,66 @@ TEST(TxlogCommitEncodingTest,
   }
 }
 
+TEST(TxlogCommitEncodingTest,
+     TxEntriesAndWriteTransactionWriteTheEncodedEntries) {
+  // write_tx_entry and write_transaction write the caller's payloads
+  // straight into the log (no WalEntry): the records must be what
+  // encoding the equivalent WalEntry gives.
+  auto env = new_mem_env();
+  WalWriterOptions o;
+  o.env = env.get();
+  o.max_payload_size = 200;
+  auto w = WalWriter::open("/tx", o);
+  ASSERT_TRUE(w.ok()) << w.status().to_string();
+  const RunId run = Uuid::new_v7();
+  const TxId tx = (*w)->begin_transaction();
+  std::vector<WalEntry> want;
+  for (const auto& run_id : {std::optional<RunId>(), std::optional(run)}) {
+    const std::string payload(150, 'p');
+    ASSERT_TRUE(
+        (*w)->write_tx_entry(tx, run_id, WalEntryType::kKvPut, payload).ok());
+    WalEntry e = WalEntry::make(WalEntryType::kKvPut, tx, payload);
+    e.run_id = run_id;
+    want.push_back(e);
+  }
+  const std::vector<std::pair<WalEntryType, std::string>> ops = {
+      {WalEntryType::kEventAppend, "event"}, {WalEntryType::kKvDelete, ""}};
+  auto written = (*w)->write_transaction(run, ops);
+  ASSERT_TRUE(written.ok()) << written.status().to_string();
+  for (const auto& [type, payload] : ops) {
+    WalEntry e = WalEntry::make(type, written->tx_id, payload);
+    e.run_id = run;
+    want.push_back(e);
+  }
+  // Past the limit: refused with encode_wal_entry's message, nothing
+  // written.
+  const log::Lsn before = (*w)->position();
+  auto big = (*w)->write_tx_entry(tx, run, WalEntryType::kKvPut,
+                                  std::string(201, 'x'));
+  ASSERT_TRUE(big.status().is_invalid_argument());
+  EXPECT_EQ(big.status().message(),
+            "txlog KvPut payload of 201 bytes exceeds the limit of 200 bytes");
+  const std::vector<std::pair<WalEntryType, std::string>> big_ops = {
+      {WalEntryType::kKvPut, "ok"},
+      {WalEntryType::kKvPut, std::string(201, 'x')}};
+  EXPECT_TRUE(
+      (*w)->write_transaction(run, big_ops).status().is_invalid_argument());
+  EXPECT_EQ((*w)->position(), before);
+  ASSERT_TRUE((*w)->close().ok());
+
+  auto all = log::testutil::read_all(env.get(), "/tx");
+  ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+  ASSERT_EQ(all.payloads.size(), want.size() + 1);
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    EXPECT_EQ(all.payloads[i], encode_wal_entry(want[i]).value()) << i;
+  }
+  auto marker = decode_wal_entry(all.payloads.back());
+  ASSERT_TRUE(marker.ok());
+  EXPECT_EQ(marker->entry_type, WalEntryType::kTransactionCommit);
+  EXPECT_EQ(marker->tx_id, written->tx_id);
+  EXPECT_EQ(marker->commit_info()->entry_count, 2U);
+}
+
 TEST(TxlogCommitEncodingTest, OperationPastThePayloadLimitWritesNothing) {
   auto env = new_mem_env();
   WalWriterOptions o;
