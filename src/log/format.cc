@@ -120,13 +120,17 @@ void append_record(std::string* out, uint32_t seed, RecordType type,
                    std::string_view payload) {
   std::size_t start = out->size();
   out->resize(start + kRecordHeaderSize);
-  char* h = out->data() + start;
-  encode_fixed32(h + 4, static_cast<uint32_t>(payload.size()));
-  h[8] = static_cast<char>(type);
-  uint32_t crc = crc32c::extend(seed, h + 4, 5);
-  crc = crc32c::extend(crc, payload.data(), payload.size());
-  encode_fixed32(h, crc32c::mask(crc));
   out->append(payload);
+  frame_record(out->data() + start, seed, type, payload.size());
+}
+
+void frame_record(char* record, uint32_t seed, RecordType type,
+                  std::size_t payload_size) {
+  encode_fixed32(record + 4, static_cast<uint32_t>(payload_size));
+  record[8] = static_cast<char>(type);
+  // Length, type and payload are contiguous: one pass of the CRC.
+  uint32_t crc = crc32c::extend(seed, record + 4, 5 + payload_size);
+  encode_fixed32(record, crc32c::mask(crc));
 }
 
 std::string encode_seal(const SealPayload& seal) {

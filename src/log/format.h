@@ -82,6 +82,11 @@ uint32_t segment_seed(const LogId& log_id, uint64_t number, uint32_t salt);
 // Appends one framed record to `out`.
 void append_record(std::string* out, uint32_t seed, RecordType type,
                    std::string_view payload);
+// Frames a record in place: `record` holds kRecordHeaderSize bytes for the
+// header followed by the `payload_size` bytes of the payload, already
+// written; fills in the header (the CRC over the payload where it lies).
+void frame_record(char* record, uint32_t seed, RecordType type,
+                  std::size_t payload_size);
 
 struct SealPayload {
   uint64_t next_number = 0;

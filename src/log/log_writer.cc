@@ -14,6 +14,12 @@
 // in turn) until durable_lsn_ covers it. A second background thread
 // (started on the first asynchronous batch that needs a sync, in any mode)
 // syncs as soon as one waits, so a lone thread's batches share fdatasyncs.
+//
+// A batch is a RecordBatch: sizes, and an encoder the leader calls to
+// write each payload straight into its group buffer, where it is framed in
+// place. So a payload is copied once between the caller's data and the
+// file. The appender is blocked in append() (or append_async()) until the
+// leader has written its batch, which keeps the encoder's data alive.
 
 #include "strata/durability/log/log_writer.h"
 
@@ -22,6 +28,7 @@
 #include <bit>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -32,6 +39,8 @@
 #include "log/log_reader_impl.h"
 #include "log/progress_file.h"
 #include "log/slot_file.h"
+#include "log/write_buffer.h"
+#include "util/record_sizes.h"
 #include "util/status_macros.h"
 #include "util/wait_word.h"
 
@@ -90,7 +99,7 @@ class LogWriter::Impl {
 
   Status open(OpenReport* report);
   // `done` is null for append(), the callback for append_async().
-  Result<AppendResult> append(std::span<const std::string_view> records,
+  Result<AppendResult> append(const RecordBatch& batch,
                               const AppendOptions& options, std::span<Lsn> lsns,
                               AppendCallback* done);
   Status sync();
@@ -120,7 +129,7 @@ class LogWriter::Impl {
 
  private:
   struct Waiter {
-    std::span<const std::string_view> records;
+    const RecordBatch* batch = nullptr;  // the appender's, alive until done
     std::span<Lsn> lsns;
     bool sync = false;
     AppendCallback* callback = nullptr;  // set for append_async
@@ -206,7 +215,7 @@ class LogWriter::Impl {
   // Owned by the leader.
   OpenSegment seg_;
   std::shared_ptr<WritableFile> current_file_;  // read by syncers under mu_
-  std::string buf_;
+  WriteBuffer buf_;
 };
 
 // ---------------------------------------------------------------- open
@@ -497,11 +506,11 @@ Status LogWriter::Impl::recover(OpenReport* report) {
       return Status();
     }
     // Finish the interrupted rotation: seal into the existing successor.
-    buf_.clear();
-    append_record(&buf_, seg_.seed, RecordType::kSeal, encode_seal(seal));
-    STRATA_RETURN_IF_ERROR(seg_.file->append(buf_));
+    std::string seal_record;
+    append_record(&seal_record, seg_.seed, RecordType::kSeal,
+                  encode_seal(seal));
+    STRATA_RETURN_IF_ERROR(seg_.file->append(seal_record));
     STRATA_RETURN_IF_ERROR(seg_.file->sync());
-    buf_.clear();
     segments_.emplace_back(next.header.number, next.header.first_lsn);
     end_lsn_ = next.header.first_lsn;
     report->rotation_completed = true;
@@ -512,28 +521,28 @@ Status LogWriter::Impl::recover(OpenReport* report) {
 
 // ---------------------------------------------------------------- append
 
-Result<AppendResult> LogWriter::Impl::append(
-    std::span<const std::string_view> records, const AppendOptions& options,
-    std::span<Lsn> lsns, AppendCallback* done) {
-  if (records.empty()) {
+Result<AppendResult> LogWriter::Impl::append(const RecordBatch& batch,
+                                             const AppendOptions& options,
+                                             std::span<Lsn> lsns,
+                                             AppendCallback* done) {
+  if (batch.sizes.empty()) {
     return Status::invalid_argument("append of an empty batch");
   }
-  if (!lsns.empty() && lsns.size() != records.size()) {
+  if (!lsns.empty() && lsns.size() != batch.sizes.size()) {
     return Status::invalid_argument("lsns must have one slot per record");
   }
   Waiter w;
-  w.records = records;
+  w.batch = &batch;
   w.lsns = lsns;
   w.sync = options.sync;
   w.callback = done;
-  for (std::string_view r : records) {
-    if (r.size() > options_.max_record_size) {
-      return Status::invalid_argument("record of " + std::to_string(r.size()) +
-                                      " bytes exceeds the limit of " +
-                                      std::to_string(options_.max_record_size) +
-                                      " bytes");
+  for (std::size_t size : batch.sizes) {
+    if (size > options_.max_record_size) {
+      return Status::invalid_argument(
+          "record of " + std::to_string(size) + " bytes exceeds the limit of " +
+          std::to_string(options_.max_record_size) + " bytes");
     }
-    w.bytes += kRecordHeaderSize + r.size();
+    w.bytes += kRecordHeaderSize + size;
   }
 
   std::unique_lock<std::mutex> l(mu_);
@@ -672,19 +681,26 @@ Status LogWriter::Impl::write_group(std::span<Waiter*> group) {
       STRATA_RETURN_IF_ERROR(flush_buffer());
       STRATA_RETURN_IF_ERROR(rotate());
     }
-    std::size_t n = w->records.size();
+    // The batch's space at once, then each record encoded and framed in
+    // place: the encoder's write is the payload's only copy.
+    Lsn lsn = lsn_at(seg_.header, seg_.size + buf_.size());
+    char* p = buf_.extend(w->bytes);
+    const std::span<const std::size_t> sizes = w->batch->sizes;
+    const std::size_t n = sizes.size();
+    w->result.first_lsn = lsn;
     for (std::size_t i = 0; i < n; ++i) {
       RecordType type = n == 1       ? RecordType::kFull
                         : i == 0     ? RecordType::kFirst
                         : i + 1 == n ? RecordType::kLast
                                      : RecordType::kMiddle;
-      Lsn lsn = lsn_at(seg_.header, seg_.size + buf_.size());
-      if (i == 0) w->result.first_lsn = lsn;
       w->result.last_lsn = lsn;
       if (!w->lsns.empty()) w->lsns[i] = lsn;
-      append_record(&buf_, seg_.seed, type, w->records[i]);
+      w->batch->encode(i, p + kRecordHeaderSize);
+      frame_record(p, seg_.seed, type, sizes[i]);
+      p += kRecordHeaderSize + sizes[i];
+      lsn += kRecordHeaderSize + sizes[i];
     }
-    w->result.end_lsn = lsn_at(seg_.header, seg_.size + buf_.size());
+    w->result.end_lsn = lsn;
     bytes += w->bytes;
     records += n;
   }
@@ -698,7 +714,7 @@ Status LogWriter::Impl::write_group(std::span<Waiter*> group) {
 
 Status LogWriter::Impl::flush_buffer() {
   if (buf_.empty()) return Status();
-  Status s = seg_.file->append(buf_);
+  Status s = seg_.file->append(buf_.view());
   if (!s.ok()) return s.with_context("append to " + seg_.path);
   seg_.size += buf_.size();
   buf_.clear();
@@ -1100,22 +1116,59 @@ Result<std::unique_ptr<LogWriter>> LogWriter::open(
   return std::unique_ptr<LogWriter>(new LogWriter(std::move(impl)));
 }
 
+namespace {
+
+// Appends string_view records through the RecordBatch path: their bytes
+// are copied once, into the write buffer.
+template <class AppendFn>
+Result<AppendResult> append_views(std::span<const std::string_view> records,
+                                  AppendFn&& append_batch) {
+  RecordSizes sizes(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    sizes[i] = records[i].size();
+  }
+  auto copy = [records](std::size_t i, char* out) {
+    if (!records[i].empty()) {
+      std::memcpy(out, records[i].data(), records[i].size());
+    }
+  };
+  return append_batch(RecordBatch{sizes.span(), copy});
+}
+
+}  // namespace
+
 Result<AppendResult> LogWriter::append(
     std::span<const std::string_view> records, const AppendOptions& options,
     std::span<Lsn> lsns) {
-  return impl_->append(records, options, lsns, nullptr);
+  return append_views(records, [&](const RecordBatch& batch) {
+    return impl_->append(batch, options, lsns, nullptr);
+  });
 }
 
 Result<AppendResult> LogWriter::append(std::string_view record,
                                        const AppendOptions& options) {
-  return impl_->append(std::span<const std::string_view>(&record, 1), options,
-                       {}, nullptr);
+  return append(std::span<const std::string_view>(&record, 1), options);
+}
+
+Result<AppendResult> LogWriter::append(const RecordBatch& batch,
+                                       const AppendOptions& options,
+                                       std::span<Lsn> lsns) {
+  return impl_->append(batch, options, lsns, nullptr);
 }
 
 Result<AppendResult> LogWriter::append_async(
     std::span<const std::string_view> records, AppendCallback done,
     const AppendOptions& options, std::span<Lsn> lsns) {
-  return impl_->append(records, options, lsns, &done);
+  return append_views(records, [&](const RecordBatch& batch) {
+    return impl_->append(batch, options, lsns, &done);
+  });
+}
+
+Result<AppendResult> LogWriter::append_async(const RecordBatch& batch,
+                                             AppendCallback done,
+                                             const AppendOptions& options,
+                                             std::span<Lsn> lsns) {
+  return impl_->append(batch, options, lsns, &done);
 }
 
 Status LogWriter::sync() { return impl_->sync(); }

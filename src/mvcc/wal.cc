@@ -6,39 +6,24 @@
 
 #include "strata/durability/mvcc/entry_codec.h"
 #include "mvcc/entry_stream.h"
-#include "util/encode_scratch.h"
+#include "util/record_sizes.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::mvcc {
 namespace {
 
-Status encode_checked(const WALEntry& entry, std::size_t max_record_size,
-                      std::string* out) {
-  out->clear();
-  STRATA_RETURN_IF_ERROR(encode_entry(entry, out));
-  if (out->size() > max_record_size) {
-    return Status::invalid_argument(
-        "mvcc WAL: " + std::string(entry.type_name()) + " entry encodes to " +
-        std::to_string(out->size()) + " bytes, more than max_record_size " +
-        std::to_string(max_record_size));
-  }
-  return Status::ok_status();
-}
-
-// Encodes `entry` as the scratch's next record.
-Status encode_record(const WALEntry& entry, std::size_t max_record_size,
-                     EncodeScratch* scratch) {
-  const std::size_t start = scratch->size();
-  STRATA_RETURN_IF_ERROR(encode_entry(entry, scratch->bytes()));
-  const std::size_t size = scratch->size() - start;
+// The size of `entry`'s record, checked against the limit before anything
+// is appended.
+Result<std::size_t> record_size(const WALEntry& entry,
+                                std::size_t max_record_size) {
+  STRATA_ASSIGN_OR_RETURN(std::size_t size, encoded_entry_size(entry));
   if (size > max_record_size) {
     return Status::invalid_argument(
         "mvcc WAL: " + std::string(entry.type_name()) + " entry encodes to " +
         std::to_string(size) + " bytes, more than max_record_size " +
         std::to_string(max_record_size));
   }
-  scratch->end_record();
-  return Status::ok_status();
+  return size;
 }
 
 // Reads a whole stream into a WalReadResult.
@@ -159,12 +144,16 @@ Result<TxnAppendResult> WAL::append_transaction_async(
 
 Result<log::Lsn> WAL::append_one(const WALEntry& entry,
                                  log::AppendCallback* done) {
-  EncodeScratch scratch;
-  STRATA_RETURN_IF_ERROR(
-      encode_record(entry, options_.max_record_size, &scratch));
-  auto records = scratch.records();
-  auto r = done != nullptr ? writer_->append_async(records, std::move(*done))
-                           : writer_->append(records);
+  STRATA_ASSIGN_OR_RETURN(std::size_t size,
+                          record_size(entry, options_.max_record_size));
+  // Encoded by the log's leader straight into its write buffer: the only
+  // copy of the entry's keys and values.
+  auto encode = [&entry](std::size_t, char* out) {
+    encode_entry_to(entry, out);
+  };
+  const log::RecordBatch batch{std::span<const std::size_t>(&size, 1), encode};
+  auto r = done != nullptr ? writer_->append_async(batch, std::move(*done))
+                           : writer_->append(batch);
   if (!r.ok()) return std::move(r).status();
   return r->first_lsn;
 }
@@ -172,15 +161,21 @@ Result<log::Lsn> WAL::append_one(const WALEntry& entry,
 Result<TxnAppendResult> WAL::append_txn(std::span<const WALEntry> entries,
                                         log::AppendCallback* done) {
   STRATA_RETURN_IF_ERROR(check_transaction(entries));
-  // Encoded once, into the thread's scratch; the core's framing is the
-  // only other copy.
-  EncodeScratch scratch;
+  // Every entry is sized and checked first, so that a bad one writes
+  // nothing; then the log's leader encodes them into its write buffer.
+  RecordSizes sizes(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    Status s = encode_record(entries[i], options_.max_record_size, &scratch);
-    if (!s.ok())
-      return s.with_context("append_transaction: entry " + std::to_string(i));
+    auto size = record_size(entries[i], options_.max_record_size);
+    if (!size.ok()) {
+      return size.status().with_context("append_transaction: entry " +
+                                        std::to_string(i));
+    }
+    sizes[i] = *size;
   }
-  auto batch = scratch.records();
+  auto encode = [entries](std::size_t i, char* out) {
+    encode_entry_to(entries[i], out);
+  };
+  const log::RecordBatch batch{sizes.span(), encode};
   auto r = done != nullptr ? writer_->append_async(batch, std::move(*done))
                            : writer_->append(batch);
   if (!r.ok()) return std::move(r).status();
@@ -212,13 +207,17 @@ Result<std::vector<WALEntry>> WAL::read_entries(log::Lsn from) const {
 
 Result<log::Lsn> WAL::checkpoint(const Uuid& snapshot_id, uint64_t version,
                                  std::vector<RunId> active_runs) {
-  std::string buf;
-  STRATA_RETURN_IF_ERROR(
-      encode_checked(Checkpoint{snapshot_id, version, std::move(active_runs)},
-                     options_.max_record_size, &buf));
+  const WALEntry entry =
+      Checkpoint{snapshot_id, version, std::move(active_runs)};
+  STRATA_ASSIGN_OR_RETURN(std::size_t size,
+                          record_size(entry, options_.max_record_size));
+  auto encode = [&entry](std::size_t, char* out) {
+    encode_entry_to(entry, out);
+  };
   log::AppendOptions ao;
   ao.sync = true;  // a checkpoint may license truncation: make it durable
-  auto r = writer_->append(std::string_view(buf), ao);
+  auto r = writer_->append(
+      log::RecordBatch{std::span<const std::size_t>(&size, 1), encode}, ao);
   if (!r.ok()) return std::move(r).status();
   return r->first_lsn;
 }

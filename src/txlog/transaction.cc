@@ -18,7 +18,8 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-void put_prefixed(std::string* out, std::string_view bytes) {
+template <class Out>
+void put_prefixed(Out* out, std::string_view bytes) {
   // A key past 4 GiB cannot reach here: the entry's payload limit is at
   // most 1 GiB, and encode_wal_entry refuses anything larger.
   put_fixed32(out, static_cast<uint32_t>(bytes.size()));
@@ -98,9 +99,15 @@ std::string TxEntry::to_wal_payload() const {
   return out;
 }
 
-void TxEntry::append_wal_payload(std::string* out) const {
+namespace {
+
+// The payload layout of every operation, onto any byte sink (util/coding.h).
+template <class Out>
+void put_payload(Out* out, const TxEntry::Op& op) {
   auto put_like_to = [out](std::string_view key, std::string_view value) {
-    out->reserve(out->size() + 4 + key.size() + value.size());
+    if constexpr (std::is_same_v<Out, std::string>) {
+      out->reserve(out->size() + 4 + key.size() + value.size());
+    }
     put_prefixed(out, key);
     out->append(value);
   };
@@ -125,7 +132,25 @@ void TxEntry::append_wal_payload(std::string* out) const {
                  [&](const RunBeginOp& o) { out->append(o.data); },
                  [&](const RunEndOp& o) { out->append(o.data); },
              },
-             op_);
+             op);
+}
+
+}  // namespace
+
+void TxEntry::append_wal_payload(std::string* out) const {
+  put_payload(out, op_);
+}
+
+std::size_t TxEntry::wal_payload_size() const {
+  ByteCounter counter;
+  put_payload(&counter, op_);
+  return counter.size();
+}
+
+char* TxEntry::write_wal_payload(char* out) const {
+  ByteWriter writer(out);
+  put_payload(&writer, op_);
+  return writer.position();
 }
 
 bool TxEntry::has_tx_entry(WalEntryType type) {

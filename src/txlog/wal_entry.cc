@@ -34,7 +34,10 @@ std::string size_mismatch(std::string_view what, std::size_t got,
          " bytes, want " + std::string(want);
 }
 
-void put_uuid(std::string* out, const Uuid& id) { out->append(id.raw()); }
+template <class Out>
+void put_uuid(Out* out, const Uuid& id) {
+  out->append(id.raw());
+}
 
 Uuid uuid_at(const char* p) {
   Uuid::Bytes b{};
@@ -229,8 +232,7 @@ std::size_t encoded_size(const WalEntry& entry) {
          entry.payload.size();
 }
 
-Status encode_wal_entry(const WalEntry& entry, std::string* out,
-                        std::size_t max_payload_size) {
+Status check_wal_entry(const WalEntry& entry, std::size_t max_payload_size) {
   if (entry.version != kWalEntryFormatVersion) {
     return Status::invalid_argument("cannot write txlog entry format version " +
                                     std::to_string(entry.version) +
@@ -247,26 +249,52 @@ Status encode_wal_entry(const WalEntry& entry, std::string* out,
     return Status::invalid_argument("malformed txlog entry: " +
                                     std::string(why));
   });
-  if (!marker.ok()) return marker;
+  return marker;
+}
 
+namespace {
+
+template <class Out>
+void put_entry_header(Out* out, uint8_t version, WalEntryType type,
+                      const TxId& tx_id, const std::optional<RunId>& run_id) {
+  put_u8(out, version);
+  put_u8(out, to_byte(type));
+  put_u8(out, run_id ? kFlagHasRunId : 0);
+  put_uuid(out, tx_id);
+  if (run_id) put_uuid(out, *run_id);
+}
+
+}  // namespace
+
+Status encode_wal_entry(const WalEntry& entry, std::string* out,
+                        std::size_t max_payload_size) {
+  if (Status s = check_wal_entry(entry, max_payload_size); !s.ok()) return s;
   out->reserve(out->size() + encoded_size(entry));
-  put_u8(out, entry.version);
-  put_u8(out, to_byte(entry.entry_type));
-  put_u8(out, entry.run_id ? kFlagHasRunId : 0);
-  put_uuid(out, entry.tx_id);
-  if (entry.run_id) put_uuid(out, *entry.run_id);
+  put_entry_header(out, entry.version, entry.entry_type, entry.tx_id,
+                   entry.run_id);
   out->append(entry.payload);
   return Status::ok_status();
+}
+
+char* write_wal_entry(const WalEntry& entry, char* out) {
+  ByteWriter w(out);
+  put_entry_header(&w, entry.version, entry.entry_type, entry.tx_id,
+                   entry.run_id);
+  w.append(entry.payload);
+  return w.position();
 }
 
 void encode_wal_entry_header(WalEntryType type, const TxId& tx_id,
                              const std::optional<RunId>& run_id,
                              std::string* out) {
-  put_u8(out, kWalEntryFormatVersion);
-  put_u8(out, to_byte(type));
-  put_u8(out, run_id ? kFlagHasRunId : 0);
-  put_uuid(out, tx_id);
-  if (run_id) put_uuid(out, *run_id);
+  put_entry_header(out, kWalEntryFormatVersion, type, tx_id, run_id);
+}
+
+char* write_wal_entry_header(WalEntryType type, const TxId& tx_id,
+                             const std::optional<RunId>& run_id, char* out) {
+  ByteWriter w(out);
+  put_entry_header(&w, kWalEntryFormatVersion, type, tx_id, run_id);
+  return w.position();
 }
 
 Result<std::string> encode_wal_entry(const WalEntry& entry,

@@ -2,14 +2,38 @@
 
 #include "strata/durability/txlog/wal_writer.h"
 
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "strata/durability/log/log_reader.h"
-#include "util/encode_scratch.h"
+#include "util/record_sizes.h"
 #include "util/status_macros.h"
 
 namespace strata::durability::txlog {
+
+namespace {
+
+// encode_wal_entry's refusal of a data entry's payload, for the paths that
+// write the caller's payload straight into the log without a WalEntry.
+Status check_payload(WalEntryType type, std::size_t size,
+                     std::size_t max_payload_size) {
+  if (size <= max_payload_size) return Status::ok_status();
+  return Status::invalid_argument("txlog " + std::string(name(type)) +
+                                  " payload of " + std::to_string(size) +
+                                  " bytes exceeds the limit of " +
+                                  std::to_string(max_payload_size) + " bytes");
+}
+
+// Writes a data entry (header, then the caller's payload) at `out`.
+void write_data_entry(WalEntryType type, const TxId& tx_id,
+                      const std::optional<RunId>& run_id,
+                      std::string_view payload, char* out) {
+  out = write_wal_entry_header(type, tx_id, run_id, out);
+  if (!payload.empty()) std::memcpy(out, payload.data(), payload.size());
+}
+
+}  // namespace
 
 WalWriter::~WalWriter() = default;
 
@@ -42,16 +66,20 @@ TxId WalWriter::begin_transaction() { return TxId::new_v7(); }
 Result<log::AppendResult> WalWriter::append_entries(
     std::span<const WalEntry> entries, bool force_sync,
     log::AppendCallback* done) {
-  // Encode every entry first, so that a bad one writes nothing.
-  EncodeScratch scratch;
-  for (const WalEntry& e : entries) {
+  // Check every entry first, so that a bad one writes nothing; the log's
+  // leader then encodes them straight into its write buffer.
+  RecordSizes sizes(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
     STRATA_RETURN_IF_ERROR(
-        encode_wal_entry(e, scratch.bytes(), options_.max_payload_size));
-    scratch.end_record();
+        check_wal_entry(entries[i], options_.max_payload_size));
+    sizes[i] = encoded_size(entries[i]);
   }
+  auto encode = [entries](std::size_t i, char* out) {
+    write_wal_entry(entries[i], out);
+  };
+  const log::RecordBatch batch{sizes.span(), encode};
   log::AppendOptions ao;
   ao.sync = force_sync;
-  auto batch = scratch.records();
   if (done != nullptr) return log_->append_async(batch, std::move(*done), ao);
   return log_->append(batch, ao);
 }
@@ -75,12 +103,19 @@ Result<log::Lsn> WalWriter::write_tx_entry(const TxId& tx_id,
         " is a control type; use commit_transaction, abort_transaction or "
         "write_snapshot_marker");
   }
-  WalEntry e = WalEntry::make(type, tx_id, std::string(payload));
-  e.run_id = run_id;
-  STRATA_ASSIGN_OR_RETURN(log::Lsn lsn, write_entry(e));
+  // No WalEntry (and no copy of the payload into one): the log's leader
+  // writes the header and the caller's payload straight into its buffer.
+  STRATA_RETURN_IF_ERROR(
+      check_payload(type, payload.size(), options_.max_payload_size));
+  const std::size_t size = wal_entry_header_size(run_id) + payload.size();
+  auto encode = [&](std::size_t, char* out) {
+    write_data_entry(type, tx_id, run_id, payload, out);
+  };
+  STRATA_ASSIGN_OR_RETURN(
+      auto r, log_->append(log::RecordBatch{std::span(&size, 1), encode}));
   std::lock_guard<std::mutex> l(counts_mu_);
   ++entry_counts_[tx_id];
-  return lsn;
+  return r.first_lsn;
 }
 
 uint32_t WalWriter::take_entry_count(const TxId& tx_id) {
@@ -127,22 +162,38 @@ Result<TransactionWriteResult> WalWriter::write_transaction(
     out.first_lsn = out.commit_lsn = position();
     return out;
   }
-  std::vector<WalEntry> batch;
-  batch.reserve(entries.size() + 1);
-  for (const auto& [type, payload] : entries) {
+  // The entries' payloads go straight from `entries` into the log's
+  // buffer (no WalEntry per entry); every one is checked first, so that a
+  // bad one writes nothing.
+  const std::size_t n = entries.size();
+  const std::size_t header = wal_entry_header_size(run_id);
+  RecordSizes sizes(n + 1);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& [type, payload] = entries[i];
     if (is_control(type)) {
       return Status::invalid_argument(
           "write_transaction: " + std::string(name(type)) +
           " is a control type and cannot be a transaction's entry");
     }
-    WalEntry e = WalEntry::make(type, out.tx_id, payload);
-    e.run_id = run_id;
-    batch.push_back(std::move(e));
+    STRATA_RETURN_IF_ERROR(
+        check_payload(type, payload.size(), options_.max_payload_size));
+    sizes[i] = header + payload.size();
   }
-  batch.push_back(WalEntry::commit_marker(
-      out.tx_id, CommitInfo{env_->now_micros(), commit_version,
-                            static_cast<uint32_t>(entries.size())}));
-  STRATA_ASSIGN_OR_RETURN(auto r, append_entries(batch, false));
+  const WalEntry marker = WalEntry::commit_marker(
+      out.tx_id,
+      CommitInfo{env_->now_micros(), commit_version, static_cast<uint32_t>(n)});
+  STRATA_RETURN_IF_ERROR(check_wal_entry(marker, options_.max_payload_size));
+  sizes[n] = encoded_size(marker);
+  auto encode = [&](std::size_t i, char* buf) {
+    if (i == n) {
+      write_wal_entry(marker, buf);
+    } else {
+      write_data_entry(entries[i].first, out.tx_id, run_id, entries[i].second,
+                       buf);
+    }
+  };
+  STRATA_ASSIGN_OR_RETURN(auto r,
+                          log_->append(log::RecordBatch{sizes.span(), encode}));
   out.first_lsn = r.first_lsn;
   out.commit_lsn = r.last_lsn;
   return out;
@@ -172,17 +223,15 @@ Result<log::Lsn> WalWriter::commit(const Transaction& tx,
   if (tx.len() > UINT32_MAX) {
     return Status::invalid_argument("commit_atomic: more than 2^32 entries");
   }
-  // Each operation is encoded straight into the thread's scratch (no
-  // WalEntry, no payload string of its own); the core's framing is the
-  // only other copy.
-  EncodeScratch scratch;
-  for (std::size_t i = 0; i < tx.len(); ++i) {
+  // Each operation is sized and checked here, then encoded by the log's
+  // leader straight into its write buffer (no WalEntry, no payload string
+  // of its own): the keys and values are copied once.
+  const std::size_t n = tx.len();
+  const std::size_t header = wal_entry_header_size(tx.run_id());
+  RecordSizes sizes(n + 1);
+  for (std::size_t i = 0; i < n; ++i) {
     const TxEntry& op = tx.entries()[i];
-    encode_wal_entry_header(op.entry_type(), tx.id(), tx.run_id(),
-                            scratch.bytes());
-    const std::size_t payload_start = scratch.size();
-    op.append_wal_payload(scratch.bytes());
-    const std::size_t payload = scratch.size() - payload_start;
+    const std::size_t payload = op.wal_payload_size();
     if (payload > options_.max_payload_size) {
       return Status::invalid_argument(
           "commit_atomic: entry " + std::to_string(i) + ": txlog " +
@@ -190,18 +239,25 @@ Result<log::Lsn> WalWriter::commit(const Transaction& tx,
           std::to_string(payload) + " bytes exceeds the limit of " +
           std::to_string(options_.max_payload_size) + " bytes");
     }
-    scratch.end_record();
+    sizes[i] = header + payload;
   }
-  STRATA_RETURN_IF_ERROR(encode_wal_entry(
-      WalEntry::commit_marker(tx.id(),
-                              CommitInfo{env_->now_micros(), commit_version,
-                                         static_cast<uint32_t>(tx.len())}),
-      scratch.bytes(), options_.max_payload_size));
-  scratch.end_record();
-  log::AppendOptions ao;
-  auto records = scratch.records();
-  auto r = done != nullptr ? log_->append_async(records, std::move(*done), ao)
-                           : log_->append(records, ao);
+  const WalEntry marker = WalEntry::commit_marker(
+      tx.id(),
+      CommitInfo{env_->now_micros(), commit_version, static_cast<uint32_t>(n)});
+  STRATA_RETURN_IF_ERROR(check_wal_entry(marker, options_.max_payload_size));
+  sizes[n] = encoded_size(marker);
+  auto encode = [&tx, &marker, n](std::size_t i, char* out) {
+    if (i == n) {
+      write_wal_entry(marker, out);
+      return;
+    }
+    const TxEntry& op = tx.entries()[i];
+    out = write_wal_entry_header(op.entry_type(), tx.id(), tx.run_id(), out);
+    op.write_wal_payload(out);
+  };
+  const log::RecordBatch batch{sizes.span(), encode};
+  auto r = done != nullptr ? log_->append_async(batch, std::move(*done))
+                           : log_->append(batch);
   if (!r.ok()) return std::move(r).status();
   return r->last_lsn;
 }

@@ -33,25 +33,64 @@ inline uint64_t decode_fixed64(const char* p) {
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the on-disk format is little-endian; add byte swaps to port");
 
-inline void put_u8(std::string* dst, uint8_t v) {
+// The put_ functions append to any byte sink with std::string's
+// push_back(char) and append(const char*, n): a std::string, or one of the
+// two sinks below, which let an encoder first measure a record and then
+// write it straight into memory sized for it (the log's write buffer).
+
+// Counts the bytes an encoder appends, storing none.
+class ByteCounter {
+ public:
+  void push_back(char) { ++size_; }
+  void append(const char*, std::size_t n) { size_ += n; }
+  void append(std::string_view bytes) { size_ += bytes.size(); }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::size_t size_ = 0;
+};
+
+// Writes an encoder's bytes at a pointer, into memory the caller sized
+// (with a ByteCounter over the same encoder); no bounds are checked.
+class ByteWriter {
+ public:
+  explicit ByteWriter(char* out) : p_(out) {}
+  void push_back(char c) { *p_++ = c; }
+  void append(const char* bytes, std::size_t n) {
+    if (n != 0) std::memcpy(p_, bytes, n);
+    p_ += n;
+  }
+  void append(std::string_view bytes) { append(bytes.data(), bytes.size()); }
+  char* position() const { return p_; }
+
+ private:
+  char* p_;
+};
+
+template <class Out>
+inline void put_u8(Out* dst, uint8_t v) {
   dst->push_back(static_cast<char>(v));
 }
-inline void put_fixed16(std::string* dst, uint16_t v) {
+template <class Out>
+inline void put_fixed16(Out* dst, uint16_t v) {
   char buf[2];
   encode_fixed16(buf, v);
   dst->append(buf, 2);
 }
-inline void put_fixed32(std::string* dst, uint32_t v) {
+template <class Out>
+inline void put_fixed32(Out* dst, uint32_t v) {
   char buf[4];
   encode_fixed32(buf, v);
   dst->append(buf, 4);
 }
-inline void put_fixed64(std::string* dst, uint64_t v) {
+template <class Out>
+inline void put_fixed64(Out* dst, uint64_t v) {
   char buf[8];
   encode_fixed64(buf, v);
   dst->append(buf, 8);
 }
-inline void put_varint64(std::string* dst, uint64_t v) {
+template <class Out>
+inline void put_varint64(Out* dst, uint64_t v) {
   if (v < 0x80) {  // most lengths and ids: one byte
     dst->push_back(static_cast<char>(v));
     return;
@@ -66,14 +105,16 @@ inline void put_varint64(std::string* dst, uint64_t v) {
   dst->append(buf, static_cast<std::size_t>(n));
 }
 // Zig-zag, so small negative numbers stay short.
-inline void put_varint_signed64(std::string* dst, int64_t v) {
+template <class Out>
+inline void put_varint_signed64(Out* dst, int64_t v) {
   put_varint64(
       dst, (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
 }
 // A varint length followed by the bytes.
-inline void put_length_prefixed(std::string* dst, std::string_view bytes) {
+template <class Out>
+inline void put_length_prefixed(Out* dst, std::string_view bytes) {
   put_varint64(dst, bytes.size());
-  dst->append(bytes);
+  dst->append(bytes.data(), bytes.size());
 }
 inline std::size_t varint_length(uint64_t v) {
   std::size_t n = 1;

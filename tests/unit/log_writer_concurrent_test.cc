@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <thread>
 
@@ -76,6 +77,65 @@ TEST(LogWriterConcurrent, EightThreadsBatchedAcrossRotations) {
 
 TEST(LogWriterConcurrent, EightThreadsNoneAcrossRotations) {
   run_writers(DurabilityMode::none(), 1024);
+}
+
+TEST(LogWriterConcurrent, LeadersEncodeEachCallersBatchBeforeItReturns) {
+  // A RecordBatch's encoder runs on whichever thread leads the group; each
+  // caller overwrites its data as soon as append or append_async returns,
+  // so a record read back intact was encoded before that.
+  auto env = new_mem_env();
+  ASSERT_TRUE(env->create_dir("/db").ok());
+  LogWriterOptions o;
+  o.env = env.get();
+  o.mode = DurabilityMode::strict();
+  o.segment_size = 4096;
+  auto w = LogWriter::open("/db/log", o);
+  ASSERT_TRUE(w.ok());
+  constexpr int kThreads = 8;
+  constexpr int kBatches = 60;
+  std::atomic<int> failures{0};
+  std::atomic<int> callbacks{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kBatches; ++i) {
+        std::string recs[2] = {tagged(t, i, 0), tagged(t, i, 1)};
+        const std::size_t sizes[2] = {recs[0].size(), recs[1].size()};
+        auto encode = [&recs](std::size_t k, char* out) {
+          std::memcpy(out, recs[k].data(), recs[k].size());
+        };
+        const RecordBatch batch{sizes, encode};
+        Result<AppendResult> r =
+            i % 2 == 0 ? (*w)->append(batch)
+                       : (*w)->append_async(batch, [&](const Status& s) {
+                           if (!s.ok()) ++failures;
+                           ++callbacks;
+                         });
+        if (!r.ok()) ++failures;
+        for (auto& rec : recs) rec.assign(rec.size(), '#');
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_TRUE((*w)->close().ok());
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(callbacks.load(), kThreads * kBatches / 2);
+
+  auto all = read_all(env.get(), "/db/log");
+  ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+  ASSERT_EQ(all.payloads.size(),
+            static_cast<std::size_t>(kThreads * kBatches * 2));
+  std::map<int, int> next_of_thread;
+  for (std::size_t i = 0; i < all.payloads.size(); i += 2) {
+    int t = 0;
+    int n = 0;
+    ASSERT_EQ(std::sscanf(all.payloads[i].c_str(), "t%d-%d-0", &t, &n), 2)
+        << all.payloads[i];
+    EXPECT_EQ(all.payloads[i + 1], tagged(t, n, 1));
+    EXPECT_EQ(next_of_thread[t], n);
+    next_of_thread[t] = n + 1;
+  }
+  EXPECT_EQ(next_of_thread.size(), static_cast<std::size_t>(kThreads));
 }
 
 TEST(LogWriterConcurrent, ConcurrentSyncAndAppendAgreeOnDurableLsn) {

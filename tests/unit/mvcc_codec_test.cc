@@ -410,6 +410,17 @@ TEST(MvccCodec, NestingDepthIsBounded) {
       decode_entry(write_with_raw_value(deep)).status().is_corruption());
 }
 
+TEST(MvccCodec, EncodedSizeRefusesWhatEncodeEntryRefuses) {
+  Value deep = Value::integer(1);
+  for (int i = 0; i < kMaxValueDepth + 1; ++i) deep = Value::array({deep});
+  WALEntry e = Write{test_run(1), Key{}, deep, 1};
+  std::string bytes;
+  Status s = encode_entry(e, &bytes);
+  auto size = encoded_entry_size(e);
+  ASSERT_FALSE(size.ok());
+  EXPECT_EQ(size.status().to_string(), s.to_string());
+}
+
 TEST(MvccCodec, StringsAreBytesNotNecessarilyUtf8) {
   std::string junk("\xff\xfe\x00\xc3\x28", 5);
   WALEntry e =
@@ -430,6 +441,22 @@ RC_GTEST_PROP(MvccCodecProp, EveryEntryRoundTrips, ()) {
   // Bytes compare floats bitwise, so this holds with NaNs too.
   RC_ASSERT(encoded(*d) == bytes);
   RC_ASSERT(d->to_string() == e.to_string());
+}
+
+RC_GTEST_PROP(MvccCodecProp, SizeThenEncodeToWritesExactlyEncodeEntrysBytes,
+              ()) {
+  // The WAL sizes each entry, then has the log's leader write it in place:
+  // both steps must agree with encode_entry to the byte.
+  WALEntry e = *testing::gen::entry();
+  std::string bytes;
+  RC_ASSERT(encode_entry(e, &bytes).ok());
+  auto size = encoded_entry_size(e);
+  RC_ASSERT(size.ok());
+  RC_ASSERT(*size == bytes.size());
+  std::string out(*size + 1, '\x5a');
+  RC_ASSERT(encode_entry_to(e, out.data()) == out.data() + *size);
+  RC_ASSERT(out.substr(0, *size) == bytes);
+  RC_ASSERT(out.back() == '\x5a');
 }
 
 RC_GTEST_PROP(MvccCodecProp, EntriesWithoutFloatsDecodeEqual, ()) {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "strata/durability/log/log_reader.h"
 #include "support/mvcc_wal_fixture.h"
 
 namespace strata::durability::mvcc {
@@ -128,6 +129,50 @@ TEST_F(MvccWalTest, UnencodableOrOversizedEntriesAreRejected) {
   EXPECT_NE(t.status().message().find("entry 2"), std::string::npos)
       << t.status().to_string();
   EXPECT_EQ((*wal)->end_lsn(), 0u);
+}
+
+TEST_F(MvccWalTest, RecordsAreExactlyTheEntriesEncodings) {
+  // The log's leader encodes entries straight into its write buffer: each
+  // record must be encode_entry's bytes, through every append form.
+  auto wal = open_wal(DurabilityMode::strict());
+  std::vector<WALEntry> expect;
+  for (const auto& e : testing::sample_entries()) {
+    ASSERT_TRUE(wal->append(e).ok());
+    expect.push_back(e);
+  }
+  auto t1 = txn(1, {write("a", Value::string(std::string(128, 'v')), 1),
+                    write("b", Value::integer(2), 2)});
+  ASSERT_TRUE(wal->append_transaction(t1).ok());
+  expect.insert(expect.end(), t1.begin(), t1.end());
+  std::atomic<int> done{0};
+  auto count = [&](const Status& s) {
+    EXPECT_TRUE(s.ok()) << s.to_string();
+    ++done;
+  };
+  WALEntry one = write("c", Value::bytes(std::string(300, 'b')), 3);
+  ASSERT_TRUE(wal->append_async(one, count).ok());
+  expect.push_back(one);
+  auto t2 = txn(2, {write("d", Value::integer(4), 4)});
+  ASSERT_TRUE(wal->append_transaction_async(t2, count).ok());
+  expect.insert(expect.end(), t2.begin(), t2.end());
+  ASSERT_TRUE(wal->close().ok());
+  EXPECT_EQ(done.load(), 2);
+
+  log::LogReaderOptions ro;
+  ro.env = env_.get();
+  auto reader = log::LogReader::open(dir_, ro);
+  ASSERT_TRUE(reader.ok()) << reader.status().to_string();
+  log::LogRecord rec;
+  std::size_t i = 0;
+  while (true) {
+    auto more = (*reader)->next(&rec);
+    ASSERT_TRUE(more.ok()) << more.status().to_string();
+    if (!*more) break;
+    ASSERT_LT(i, expect.size());
+    EXPECT_EQ(rec.payload, testing::encoded(expect[i])) << "record " << i;
+    ++i;
+  }
+  EXPECT_EQ(i, expect.size());
 }
 
 TEST_F(MvccWalTest, CheckpointIsFoundAndTruncateBeforeRetiresOlderSegments) {

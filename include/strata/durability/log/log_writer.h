@@ -24,6 +24,7 @@
 #include "strata/durability/durability_mode.h"
 #include "strata/durability/env.h"
 #include "strata/durability/log/log_types.h"
+#include "strata/durability/log/record_batch.h"
 #include "strata/durability/result.h"
 #include "strata/durability/status.h"
 
@@ -142,6 +143,14 @@ class LogWriter {
                               std::span<Lsn> lsns = {});
   Result<AppendResult> append(std::string_view record,
                               const AppendOptions& options = {});
+  // The same, with payloads the writer encodes into its write buffer (see
+  // record_batch.h): a payload is copied once, by `batch.encode`, instead
+  // of being encoded by the caller and copied again by the writer. The
+  // size check and errors are append()'s, from batch.sizes, before
+  // anything is encoded.
+  Result<AppendResult> append(const RecordBatch& batch,
+                              const AppendOptions& options = {},
+                              std::span<Lsn> lsns = {});
 
   // The asynchronous append: writes the batch like append() (its records
   // may be reused once it returns, and its LSNs are in the result) but does
@@ -164,6 +173,12 @@ class LogWriter {
   //     durable and are called back with OK, or with the error if the sync
   //     fails, before close() returns.
   Result<AppendResult> append_async(std::span<const std::string_view> records,
+                                    AppendCallback done,
+                                    const AppendOptions& options = {},
+                                    std::span<Lsn> lsns = {});
+  // append_async() of a RecordBatch: `batch.encode` has run by the time it
+  // returns, so the data it reads may be reused then.
+  Result<AppendResult> append_async(const RecordBatch& batch,
                                     AppendCallback done,
                                     const AppendOptions& options = {},
                                     std::span<Lsn> lsns = {});

@@ -120,6 +120,11 @@ class TxEntry {
   std::string to_wal_payload() const;
   // The same, appended to `*out` (no string of its own).
   void append_wal_payload(std::string* out) const;
+  // The same in two steps, for a log that encodes into its write buffer:
+  // the payload's size, then the payload written at `out` (exactly that
+  // many bytes); returns its end.
+  std::size_t wal_payload_size() const;
+  char* write_wal_payload(char* out) const;
 
   // Whether a type has a TxEntry (false for control and Vector types).
   static bool has_tx_entry(WalEntryType type);

@@ -155,6 +155,13 @@ Status encode_wal_entry(const WalEntry& entry, std::string* out,
 Result<std::string> encode_wal_entry(
     const WalEntry& entry,
     std::size_t max_payload_size = kDefaultMaxPayloadSize);
+// encode_wal_entry in two steps, for a log that encodes straight into its
+// write buffer: the checks alone (the same errors), then the encoding of a
+// checked entry written at `out`, exactly encoded_size(entry) bytes.
+// Returns the end of what was written.
+Status check_wal_entry(const WalEntry& entry,
+                       std::size_t max_payload_size = kDefaultMaxPayloadSize);
+char* write_wal_entry(const WalEntry& entry, char* out);
 
 // Appends what encode_wal_entry writes before the payload (version, type,
 // flags, tx id, run id), for an encoder that then appends a data entry's
@@ -163,6 +170,13 @@ Result<std::string> encode_wal_entry(
 void encode_wal_entry_header(WalEntryType type, const TxId& tx_id,
                              const std::optional<RunId>& run_id,
                              std::string* out);
+// The same header written at `out` (wal_entry_header_size(run_id) bytes);
+// returns its end.
+char* write_wal_entry_header(WalEntryType type, const TxId& tx_id,
+                             const std::optional<RunId>& run_id, char* out);
+inline std::size_t wal_entry_header_size(const std::optional<RunId>& run_id) {
+  return run_id ? kEntryHeaderSizeWithRun : kEntryHeaderSize;
+}
 
 // Decodes one record payload. Never reads out of bounds on any input.
 //   NotSupported  a newer entry format version, or a type value unused in
