@@ -58,7 +58,20 @@ UnitScan scan_units(std::string_view bytes, uint32_t seed,
   };
   while (pos < bytes.size()) {
     std::string_view rest = bytes.substr(pos);
-    if (scan.seal) return invalid(pos, "bytes follow the segment's seal");
+    // Zeros are the unwritten rest of a preallocated segment
+    // (docs/format.md): after a seal they stay, elsewhere they are bytes
+    // not yet written.
+    const bool zeros = std::all_of(rest.begin(), rest.end(),
+                                   [](char c) { return c == 0; });
+    if (scan.seal) {
+      if (zeros) return scan;
+      return invalid(pos, "bytes follow the segment's seal");
+    }
+    if (zeros) {
+      scan.stop = UnitScan::Stop::kIncomplete;
+      scan.stop_offset = pos;
+      return scan;
+    }
     if (rest.size() < kRecordHeaderSize) {
       scan.stop = UnitScan::Stop::kIncomplete;
       scan.stop_offset = pos;
