@@ -559,8 +559,8 @@ Status FaultInjectionEnv::tear_last_write(TearMode mode,
       if (end >= torn.size()) torn.resize(std::max(a.old_size, from));
       break;
     case TearMode::kZeros:
-      std::fill(torn.begin() + static_cast<std::ptrdiff_t>(from), torn.end(),
-                '\0');
+      std::fill(torn.begin() + static_cast<std::ptrdiff_t>(from),
+                torn.begin() + static_cast<std::ptrdiff_t>(end), '\0');
       break;
     case TearMode::kGarbage: {
       uint64_t state = a.offset * 0x100000001B3ULL ^ a.length;
