@@ -123,6 +123,12 @@ class LogWriter::Impl {
   const LogWriterOptions& options() const { return options_; }
   const LogId& log_id() const { return log_id_; }
   ProgressPublisher* progress() const { return progress_.get(); }
+  void wait_preparer_idle() {
+    std::unique_lock<std::mutex> l(prep_mu_);
+    prep_cv_.wait(l, [this] {
+      return stop_preparer_ || prep_want_ == 0 || prep_want_ == prep_ready_;
+    });
+  }
 
  private:
   struct Waiter {
@@ -834,6 +840,7 @@ void LogWriter::Impl::preparer_loop() {
     l.lock();
     if (s.ok()) {
       prep_ready_ = number;
+      prep_cv_.notify_all();  // wait_preparer_idle()
     } else {
       // The rotation makes the segment itself (a miss); a half-written
       // file is removed, and the preparer waits for the next request
@@ -843,6 +850,7 @@ void LogWriter::Impl::preparer_loop() {
           join_path(dir_, prepared_segment_file_name(number)));
       l.lock();
       if (prep_want_ == number) prep_want_ = 0;
+      prep_cv_.notify_all();
     }
   }
 }
@@ -1321,6 +1329,10 @@ Status LogWriter::poisoned() const { return impl_->poisoned(); }
 
 ProgressPublisher* WriterAccess::progress(LogWriter* writer) {
   return writer == nullptr ? nullptr : writer->impl_->progress();
+}
+
+void WriterAccess::wait_preparer_idle(LogWriter* writer) {
+  writer->impl_->wait_preparer_idle();
 }
 
 }  // namespace strata::durability::log
