@@ -106,7 +106,7 @@ struct StrataWorkload {
   std::size_t value_size = 128;
   uint64_t segment_size = 0;  // 0: the library's default
   bool preallocate_segments = true;
-  uint64_t async_depth = 0;   // 0: synchronous commits
+  uint64_t async_depth = 0;  // 0: synchronous commits
 };
 
 // One open log of any kind; make_operation() gives each driver thread its

@@ -136,9 +136,9 @@ class PosixWritableFile final : public WritableFile {
       return Status::from_errno("seek (fstat)", path_, errno);
     }
     if (position > static_cast<uint64_t>(st.st_size)) {
-      return Status::invalid_argument(
-          "seek to " + std::to_string(position) + " past the end of " + path_ +
-          " (" + std::to_string(st.st_size) + " bytes)");
+      return Status::invalid_argument("seek to " + std::to_string(position) +
+                                      " past the end of " + path_ + " (" +
+                                      std::to_string(st.st_size) + " bytes)");
     }
     // pwrite takes the offset, so moving it is all there is to do.
     position_ = position;

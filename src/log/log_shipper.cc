@@ -62,8 +62,8 @@ UnitScan scan_units(std::string_view bytes, uint32_t seed,
     // Zeros are the unwritten rest of a preallocated segment
     // (docs/format.md): after a seal they stay, elsewhere they are bytes
     // not yet written.
-    const bool zeros = std::all_of(rest.begin(), rest.end(),
-                                   [](char c) { return c == 0; });
+    const bool zeros =
+        std::all_of(rest.begin(), rest.end(), [](char c) { return c == 0; });
     if (scan.seal) {
       if (zeros) return scan;
       return invalid(pos, "bytes follow the segment's seal");

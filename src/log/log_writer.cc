@@ -234,8 +234,8 @@ class LogWriter::Impl {
   std::condition_variable prep_cv_;
   std::thread preparer_;
   std::atomic<bool> stop_preparer_{false};
-  uint64_t prep_want_ = 0;   // segment number to prepare; 0: none
-  uint64_t prep_ready_ = 0;  // segment whose prepared file is ready
+  uint64_t prep_want_ = 0;       // segment number to prepare; 0: none
+  uint64_t prep_ready_ = 0;      // segment whose prepared file is ready
   uint64_t prep_requested_ = 0;  // the leader's last request (leader-only)
 
   // Owned by the leader.
@@ -463,8 +463,7 @@ Status LogWriter::Impl::recover(OpenReport* report) {
     if (!empty && segs[i].header_status.ok()) {
       // A preallocated successor: its header, then only zeros.
       STRATA_ASSIGN_OR_RETURN(
-          zero_body,
-          file_is_zero_from(env_, segs[i].path, kSegmentHeaderSize));
+          zero_body, file_is_zero_from(env_, segs[i].path, kSegmentHeaderSize));
       empty = zero_body;
     }
     if (empty && !successor && i == stop + 1 &&
@@ -488,8 +487,7 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   SegmentEntry& last = segs[stop];
   // A preallocated segment's zeros after its last record are not yet
   // written, not damage: the writer goes on over them.
-  bool zero_tail =
-      last.preallocated_size != 0 && stop_offset == last.file_size;
+  bool zero_tail = last.preallocated_size != 0 && stop_offset == last.file_size;
   // Cut the tail of the stop segment back to the last valid unit, unless
   // it is all zeros.
   if (!zero_tail && (!last.sealed || stop_offset < last.file_size)) {
@@ -834,7 +832,8 @@ void LogWriter::Impl::preparer_loop() {
     prep_ready_ = 0;
     l.unlock();
     if (stale != 0) {
-      (void)env_->remove_file(join_path(dir_, prepared_segment_file_name(stale)));
+      (void)env_->remove_file(
+          join_path(dir_, prepared_segment_file_name(stale)));
     }
     Status s = prepare_file(number);
     l.lock();
@@ -906,25 +905,27 @@ bool LogWriter::Impl::take_prepared(const SegmentHeader& header) {
 }
 
 void LogWriter::Impl::stop_preparer() {
-  uint64_t ready = 0;
   {
     std::lock_guard<std::mutex> l(prep_mu_);
     stop_preparer_ = true;
     prep_cv_.notify_all();
   }
   if (preparer_.joinable()) preparer_.join();
+  uint64_t ready = 0;
+  uint64_t wanted = 0;
   {
     std::lock_guard<std::mutex> l(prep_mu_);
     ready = prep_ready_;
+    wanted = prep_want_;
     prep_ready_ = 0;
+    prep_want_ = 0;
   }
-  // A prepared file not taken is not kept: the next open would remove it.
-  if (ready != 0) {
-    (void)env_->remove_file(join_path(dir_, prepared_segment_file_name(ready)));
-  }
-  if (prep_want_ != 0) {
-    (void)env_->remove_file(
-        join_path(dir_, prepared_segment_file_name(prep_want_)));
+  // A prepared file not taken is not kept (the next open would remove it),
+  // nor one whose preparation close() cut short.
+  for (uint64_t n : {ready, wanted}) {
+    if (n != 0) {
+      (void)env_->remove_file(join_path(dir_, prepared_segment_file_name(n)));
+    }
   }
 }
 

@@ -90,8 +90,7 @@ TEST(PreallocCrash, EveryPowerCutAroundPreallocatedSegmentsKeepsAckedRecords) {
   std::size_t states = 0;
   std::size_t prepared_renames = 0;
   for (const EnvOp& op : r.trace) {
-    if (op.type == EnvOp::Type::kRename &&
-        op.path.ends_with(kPreparedSuffix)) {
+    if (op.type == EnvOp::Type::kRename && op.path.ends_with(kPreparedSuffix)) {
       ++prepared_renames;
     }
   }
@@ -106,7 +105,8 @@ TEST(PreallocCrash, EveryPowerCutAroundPreallocatedSegmentsKeepsAckedRecords) {
     cases.push_back(kept);
     if (p > 0 && r.trace[p - 1].type == EnvOp::Type::kAppend) {
       const std::size_t len = r.trace[p - 1].data.size();
-      for (TearMode m : {TearMode::kCut, TearMode::kZeros, TearMode::kGarbage}) {
+      for (TearMode m :
+           {TearMode::kCut, TearMode::kZeros, TearMode::kGarbage}) {
         for (std::size_t keep : {std::size_t{0}, len / 2}) {
           if (keep >= len) continue;
           CrashStateOptions o;

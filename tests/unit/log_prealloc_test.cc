@@ -86,7 +86,8 @@ class LogPreallocTest : public ::testing::Test {
     for (int i = 0; i < extra; ++i) append(w);
   }
   void append(LogWriter* w) {
-    written_.push_back(payload_for(static_cast<int>(written_.size()), kPayload));
+    written_.push_back(
+        payload_for(static_cast<int>(written_.size()), kPayload));
     auto r = w->append(written_.back());
     ASSERT_TRUE(r.ok()) << r.status().to_string();
   }

@@ -27,9 +27,10 @@ namespace strata::durability {
 // A file open for writing. Writes go to the file at position(), which starts
 // at 0 for a new file and at the end for a reopened one; each append moves
 // it forward (an append before the end overwrites the bytes there; the file
-// grows only past its end). Appends are unbuffered: when append returns, the bytes are in
-// the operating system (a process crash keeps them; a power cut may not).
-// Not thread-safe, except that sync() may run concurrently with append().
+// grows only past its end). Appends are unbuffered: when append returns, the
+// bytes are in the operating system (a process crash keeps them; a power cut
+// may not). Not thread-safe, except that sync() may run concurrently with
+// append().
 class WritableFile {
  public:
   WritableFile() = default;
