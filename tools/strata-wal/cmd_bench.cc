@@ -335,6 +335,9 @@ int run_bench(const BenchArgs& args) {
     j["log_mb_per_sec"] = log_mb_per_sec;
     j["syncs"] = stats.syncs;
     j["groups"] = stats.groups;
+    j["rotations"] = stats.rotations;
+    j["preallocated_segments"] = stats.preallocated_segments;
+    j["preallocation_misses"] = stats.preallocation_misses;
     j["ceilings"] = {
         {"write_fdatasync", ceilings ? ceiling_json(sync_ceiling) : Json()},
         {"write", want_write ? ceiling_json(write_ceiling) : Json()}};
@@ -362,6 +365,13 @@ int run_bench(const BenchArgs& args) {
       duration_text(f.p999_ns), duration_text(f.max_ns));
   fmt::print("  log       {} bytes ({:.2f} MB/s), {} writes, {} fdatasyncs\n",
              stats.bytes, log_mb_per_sec, stats.groups, stats.syncs);
+  if (stats.rotations > 0) {
+    fmt::print(
+        "  segments  {} rotations: {} into preallocated segments, {} "
+        "preallocation misses\n",
+        stats.rotations, stats.preallocated_segments,
+        stats.preallocation_misses);
+  }
   if (ceilings) {
     fmt::print(
         "  ceiling   write+fdatasync of {} B: {:.0f} ops/s (p50 {}); "
