@@ -485,6 +485,13 @@ void LogReader::Impl::step() {
       return;
     }
     if (!read_error_.ok()) return;
+    if (written_since(pos_, rest)) {
+      // A live writer is writing over the zeros this read saw here: the
+      // read covers the log as of when it got here, so it ends here.
+      end_at_zero_tail(pos_);
+      end_of_segment();
+      return;
+    }
     handle_damage(pos_, reason);
     return;
   }
@@ -676,6 +683,16 @@ bool LogReader::Impl::zero_to_end(uint64_t from) {
     at += *got;
   }
   return true;
+}
+
+bool LogReader::Impl::written_since(uint64_t at, std::string_view seen) {
+  if (seen.size() < kRecordHeaderSize ||
+      !all_zero(seen.data(), kRecordHeaderSize)) {
+    return false;
+  }
+  char now[kRecordHeaderSize];
+  auto got = file_->read(at, std::span<char>(now, sizeof(now)));
+  return got.ok() && *got == sizeof(now) && !all_zero(now, sizeof(now));
 }
 
 void LogReader::Impl::end_at_zero_tail(uint64_t at) {

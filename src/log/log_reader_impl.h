@@ -96,6 +96,9 @@ class LogReader::Impl {
   // The current segment's bytes end at `at`; zeros follow to the file's
   // end: the unwritten part of a preallocated segment.
   void end_at_zero_tail(uint64_t at);
+  // Whether the record header at `at`, zero in `seen` (the window's bytes
+  // from there), holds something now: a writer appended there meanwhile.
+  bool written_since(uint64_t at, std::string_view seen);
   bool segment_is_empty(std::size_t index) const;
   // Whether segment `number` exists now (it may have appeared since open).
   bool successor_exists(uint64_t number) const;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -55,6 +56,42 @@ class GatedEnv : public EnvWrapper {
   std::condition_variable cv_;
   bool open_ = false;
   int blocked_ = 0;
+};
+
+// Runs a hook (once) before the second read of a file object on `path`:
+// a writer appending while a reader is between two reads of a segment.
+class RacingEnv : public EnvWrapper {
+ public:
+  RacingEnv(Env* base, std::string path, std::function<void()> hook)
+      : EnvWrapper(base), path_(std::move(path)), hook_(std::move(hook)) {}
+  Result<std::unique_ptr<RandomAccessFile>> new_random_access_file(
+      const std::string& path) override {
+    auto f = EnvWrapper::new_random_access_file(path);
+    if (!f.ok() || path != path_) return f;
+    return std::unique_ptr<RandomAccessFile>(
+        std::make_unique<File>(std::move(*f), this));
+  }
+
+ private:
+  class File : public RandomAccessFile {
+   public:
+    File(std::unique_ptr<RandomAccessFile> f, RacingEnv* env)
+        : f_(std::move(f)), env_(env) {}
+    Result<std::size_t> read(uint64_t offset,
+                             std::span<char> out) const override {
+      if (++reads_ == 2 && env_->hook_) std::exchange(env_->hook_, nullptr)();
+      return f_->read(offset, out);
+    }
+    Result<uint64_t> size() const override { return f_->size(); }
+    const std::string& path() const override { return f_->path(); }
+
+   private:
+    std::unique_ptr<RandomAccessFile> f_;
+    RacingEnv* env_;
+    mutable int reads_ = 0;
+  };
+  std::string path_;
+  std::function<void()> hook_;
 };
 
 class LogPreallocTest : public ::testing::Test {
@@ -306,6 +343,37 @@ TEST_F(LogPreallocTest, GarbageAfterTheLastRecordIsStillCutOnReopen) {
   EXPECT_EQ(size_of(2), end);
   ASSERT_TRUE(w->close().ok());
   expect_log_holds_what_was_written();
+}
+
+TEST_F(LogPreallocTest, ReaderBesideAWriterEndsWhereTheZerosWere) {
+  // A 2 MiB preallocated segment 2 with a few records: a reader loads the
+  // first 512 KiB and sees zeros after them; before it checks the rest,
+  // the writer appends a record that reaches past what it loaded. The
+  // read ends cleanly where the zeros were, not with damage.
+  LogWriterOptions o = options();
+  o.segment_size = 2 << 20;
+  auto w = open_writer(o);
+  const std::string big(100 << 10, 'b');
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(w->append(big).ok());
+  WriterAccess::wait_preparer_idle(w.get());
+  while (segment_count() < 2) ASSERT_TRUE(w->append(big).ok());
+  ASSERT_EQ(w->stats().preallocated_segments, 1U);
+  ASSERT_TRUE(w->append("small").ok());
+  const Lsn before = w->end_lsn();
+  const std::string huge(600 << 10, 'h');
+  RacingEnv racing(env_.get(), segment_path(dir_, 2),
+                   [&] { ASSERT_TRUE(w->append(huge).ok()); });
+  auto all = read_all(&racing, dir_, RecoveryMode::kAbsoluteConsistency);
+  ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+  EXPECT_TRUE(all.problems.empty());
+  ASSERT_FALSE(all.payloads.empty());
+  EXPECT_EQ(all.payloads.back(), "small");
+  EXPECT_EQ(all.lsns.back() + kRecordHeaderSize + 5, before);
+  ASSERT_TRUE(w->close().ok());
+  // Read again, the record is there.
+  auto again = read_all(env_.get(), dir_, RecoveryMode::kAbsoluteConsistency);
+  ASSERT_TRUE(again.status.ok());
+  EXPECT_EQ(again.payloads.back(), huge);
 }
 
 TEST_F(LogPreallocTest, LeftoverPreparedFilesAreRemovedOnOpen) {
