@@ -174,8 +174,10 @@ class LogWriter::Impl {
   Status prepare_file(uint64_t number);
   // Makes segment `number` from its prepared file, if it is ready: header
   // written and synced, renamed into place, directory synced. False when
-  // not ready (or it failed: the caller makes the segment itself).
-  bool take_prepared(const SegmentHeader& header);
+  // not ready, or when writing its header failed (the caller makes the
+  // segment itself); an error when the rename or the directory sync
+  // failed, which fails the rotation as make_segment's would.
+  Result<bool> take_prepared(const SegmentHeader& header);
   void stop_preparer();
   Status remove_prepared_leftovers();
 
@@ -766,7 +768,10 @@ Status LogWriter::Impl::rotate() {
   h.prev_salt = seg_.header.salt;
   // 1. The successor exists durably before the seal names it: from the
   // prepared zero-filled file when it is ready, else made afresh.
-  const bool prepared = preallocating() && take_prepared(h);
+  bool prepared = false;
+  if (preallocating()) {
+    STRATA_ASSIGN_OR_RETURN(prepared, take_prepared(h));
+  }
   if (!prepared) {
     STRATA_RETURN_IF_ERROR(
         make_segment(number, next_first, salt, seg_.header.salt));
@@ -871,7 +876,7 @@ Status LogWriter::Impl::prepare_file(uint64_t number) {
   return file->close();
 }
 
-bool LogWriter::Impl::take_prepared(const SegmentHeader& header) {
+Result<bool> LogWriter::Impl::take_prepared(const SegmentHeader& header) {
   {
     std::lock_guard<std::mutex> l(prep_mu_);
     // Never wait for a preparation in progress: the writer falls back.
@@ -894,13 +899,15 @@ bool LogWriter::Impl::take_prepared(const SegmentHeader& header) {
     Status c = (*file)->close();
     if (s.ok()) s = c;
   }
-  if (s.ok()) s = env_->rename_file(tmp, path);
-  if (s.ok()) s = env_->sync_dir(dir_);
   if (!s.ok()) {
-    // make_segment() replaces whatever got renamed (it truncates).
+    // Only the prepared file is lost: make the segment the plain way.
     (void)env_->remove_file(tmp);
     return false;
   }
+  // From here on the directory changes; a failure is the rotation's.
+  s = env_->rename_file(tmp, path);
+  if (s.ok()) s = env_->sync_dir(dir_);
+  if (!s.ok()) return s.with_context("rotating into prepared segment " + path);
   return true;
 }
 
