@@ -105,7 +105,8 @@ struct StrataWorkload {
   uint64_t entries = 1;
   std::size_t value_size = 128;
   uint64_t segment_size = 0;  // 0: the library's default
-  uint64_t async_depth = 0;   // 0: synchronous commits
+  bool preallocate_segments = true;
+  uint64_t async_depth = 0;  // 0: synchronous commits
 };
 
 // One open log of any kind; make_operation() gives each driver thread its
@@ -122,6 +123,7 @@ class StrataLog {
       o.mode = w.mode;
       o.kind = sd::log::LogKind::kRaw;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
+      o.preallocate_segments = w.preallocate_segments;
       auto r = sd::log::LogWriter::open(dir, o);
       if (!r.ok()) return r.status();
       log->raw_ = std::move(r).value();
@@ -129,6 +131,7 @@ class StrataLog {
       sd::mvcc::WalOptions o;
       o.mode = w.mode;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
+      o.preallocate_segments = w.preallocate_segments;
       auto r = sd::mvcc::WAL::open(dir, o);
       if (!r.ok()) return r.status();
       log->mvcc_ = std::move(r).value();
@@ -136,6 +139,7 @@ class StrataLog {
       sd::txlog::WalWriterOptions o;
       o.mode = w.mode;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
+      o.preallocate_segments = w.preallocate_segments;
       auto r = sd::txlog::WalWriter::open(dir, o);
       if (!r.ok()) return r.status();
       log->txlog_ = std::move(r).value();

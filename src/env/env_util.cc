@@ -59,6 +59,10 @@ Result<char*> WritableFile::map_for_rewrite(std::size_t) {
   return Status::not_supported("this Env's files cannot be mapped: " + path());
 }
 
+Status WritableFile::seek(uint64_t) {
+  return Status::not_supported("this Env's files cannot seek: " + path());
+}
+
 std::string join_path(std::string_view dir, std::string_view name) {
   if (dir.empty()) return std::string(name);
   while (!name.empty() && name.front() == '/') name.remove_prefix(1);

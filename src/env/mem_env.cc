@@ -84,6 +84,17 @@ class MemWritableFile final : public WritableFile {
     position_ = b.size();
     return Status::ok_status();
   }
+  Status seek(uint64_t position) override {
+    if (closed_) return closed_error("seek", path_);
+    std::lock_guard<std::mutex> l(data_->mu);
+    if (position > data_->bytes.size()) {
+      return Status::invalid_argument(
+          "seek to " + std::to_string(position) + " past the end of " + path_ +
+          " (" + std::to_string(data_->bytes.size()) + " bytes)");
+    }
+    position_ = position;
+    return Status::ok_status();
+  }
   uint64_t position() const override { return position_; }
   Status close() override {
     if (closed_) return closed_error("close", path_);

@@ -129,6 +129,22 @@ class PosixWritableFile final : public WritableFile {
     return Status::ok_status();
   }
 
+  Status seek(uint64_t position) override {
+    if (fd_ < 0) return closed_error("seek", path_);
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) {
+      return Status::from_errno("seek (fstat)", path_, errno);
+    }
+    if (position > static_cast<uint64_t>(st.st_size)) {
+      return Status::invalid_argument("seek to " + std::to_string(position) +
+                                      " past the end of " + path_ + " (" +
+                                      std::to_string(st.st_size) + " bytes)");
+    }
+    // pwrite takes the offset, so moving it is all there is to do.
+    position_ = position;
+    return Status::ok_status();
+  }
+
   uint64_t position() const override { return position_; }
 
   Result<char*> map_for_rewrite(std::size_t size) override {

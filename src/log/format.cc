@@ -220,4 +220,13 @@ std::optional<uint64_t> parse_segment_file_name(std::string_view name) {
   return n;
 }
 
+std::string prepared_segment_file_name(uint64_t number) {
+  return segment_file_name(number) + std::string(kPreparedSuffix);
+}
+
+bool is_prepared_segment_file_name(std::string_view name) {
+  return name.size() > kPreparedSuffix.size() &&
+         name.substr(name.size() - kPreparedSuffix.size()) == kPreparedSuffix;
+}
+
 }  // namespace strata::durability::log

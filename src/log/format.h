@@ -114,6 +114,12 @@ ParseResult parse_record(std::string_view bytes, uint32_t seed,
 std::string segment_file_name(uint64_t number);
 // The number in a segment file name, or nullopt if `name` is not one.
 std::optional<uint64_t> parse_segment_file_name(std::string_view name);
+// "<20 digits>.seg.prealloc.tmp": a segment the writer's preparer is
+// zero-filling ahead of use. Readers ignore it (it ends in .tmp); the
+// writer removes leftovers on open.
+inline constexpr std::string_view kPreparedSuffix = ".prealloc.tmp";
+std::string prepared_segment_file_name(uint64_t number);
+bool is_prepared_segment_file_name(std::string_view name);
 
 inline Lsn lsn_at(const SegmentHeader& h, uint64_t offset) {
   return h.first_lsn + (offset - kSegmentHeaderSize);

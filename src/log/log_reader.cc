@@ -32,6 +32,28 @@ Result<std::string> read_prefix(Env* env, const std::string& path,
   return buf;
 }
 
+// Whether n bytes are all zero. ORs words a block at a time (which the
+// compiler vectorizes) and looks at the result once per block, so a long
+// zero tail is checked at memory speed and a non-zero one is left early.
+bool all_zero(const char* p, std::size_t n) {
+  constexpr std::size_t kBlock = 4096;
+  while (n > 0) {
+    const std::size_t len = std::min(n, kBlock);
+    uint64_t acc = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      acc |= w;
+    }
+    for (; i < len; ++i) acc |= static_cast<unsigned char>(p[i]);
+    if (acc != 0) return false;
+    p += len;
+    n -= len;
+  }
+  return true;
+}
+
 }  // namespace
 
 LogReader::Impl::Impl(Env* env, std::string dir,
@@ -455,6 +477,21 @@ void LogReader::Impl::step() {
   std::string reason;
   if (parse_record(rest, seed_, kMaxRecordSizeLimit, &rec, &reason) ==
       ParseResult::kInvalid) {
+    // Zeros to the end are the unwritten rest of a preallocated segment:
+    // the data ends here, cleanly (a record of zeros never validates).
+    if (zero_to_end(pos_)) {
+      end_at_zero_tail(pos_);
+      end_of_segment();
+      return;
+    }
+    if (!read_error_.ok()) return;
+    if (written_since(pos_, rest)) {
+      // A live writer is writing over the zeros this read saw here: the
+      // read covers the log as of when it got here, so it ends here.
+      end_at_zero_tail(pos_);
+      end_of_segment();
+      return;
+    }
     handle_damage(pos_, reason);
     return;
   }
@@ -542,9 +579,14 @@ void LogReader::Impl::step() {
       pos_ = after;
       end_lsn_ = lsn_at(e.header, pos_);
       stop_at(idx_, pos_);
+      if (pos_ < seg_end_ && zero_to_end(pos_)) {
+        // A sealed preallocated segment keeps its unwritten zeros.
+        end_at_zero_tail(pos_);
+      }
+      if (!read_error_.ok()) return;
       if (pos_ < seg_end_) {
-        // Nothing may follow a seal; whatever does is damage, and the
-        // successor segment holds the log's continuation.
+        // Nothing may follow a seal but zeros; whatever does is damage, and
+        // the successor segment holds the log's continuation.
         uint64_t len = seg_end_ - pos_;
         LogProblem p = make_problem(ProblemKind::kCorruption, idx_, pos_, len,
                                     "bytes after the segment's seal");
@@ -612,6 +654,57 @@ void LogReader::Impl::end_of_segment() {
   ++idx_;
 }
 
+bool LogReader::Impl::zero_to_end(uint64_t from) {
+  if (from >= seg_end_) return true;
+  // The window first: a torn record's bytes are usually there, and end the
+  // check at once.
+  uint64_t at = from;
+  if (at >= win_begin_ && at < win_end_) {
+    if (!all_zero(buf_.data() + (at - win_begin_),
+                  static_cast<std::size_t>(win_end_ - at))) {
+      return false;
+    }
+    at = win_end_;
+  }
+  // The rest in chunks of its own, so the window does not grow to hold a
+  // long zero tail.
+  while (at < seg_end_) {
+    const auto len =
+        static_cast<std::size_t>(std::min<uint64_t>(seg_end_ - at, kReadChunk));
+    if (zero_scan_.size() < len) zero_scan_.resize(len);
+    auto got = file_->read(at, std::span<char>(zero_scan_.data(), len));
+    if (!got.ok()) {
+      read_error_ = std::move(got).status();
+      return false;
+    }
+    bytes_read_ += *got;
+    if (*got == 0) break;  // the file shrank: it ends here
+    if (!all_zero(zero_scan_.data(), *got)) return false;
+    at += *got;
+  }
+  return true;
+}
+
+bool LogReader::Impl::written_since(uint64_t at, std::string_view seen) {
+  if (seen.size() < kRecordHeaderSize ||
+      !all_zero(seen.data(), kRecordHeaderSize)) {
+    return false;
+  }
+  char now[kRecordHeaderSize];
+  auto got = file_->read(at, std::span<char>(now, sizeof(now)));
+  return got.ok() && *got == sizeof(now) && !all_zero(now, sizeof(now));
+}
+
+void LogReader::Impl::end_at_zero_tail(uint64_t at) {
+  SegmentEntry& e = segs_[idx_];
+  e.preallocated_size = seg_end_;
+  e.file_size = at;
+  seg_end_ = at;
+  pos_ = at;
+  end_lsn_ = lsn_at(e.header, at);
+  stop_at(idx_, at);
+}
+
 bool LogReader::Impl::successor_exists(uint64_t number) const {
   auto exists = env_->file_exists(join_path(dir_, segment_file_name(number)));
   return exists.ok() && *exists;
@@ -677,6 +770,24 @@ void LogReader::Impl::handle_damage(uint64_t offset,
       offset, end - offset, reason);
   if (raise(std::move(p)) == Next::kStop) return;
   pos_ = end;
+}
+
+Result<bool> file_is_zero_from(Env* env, const std::string& path,
+                               uint64_t offset) {
+  STRATA_ASSIGN_OR_RETURN(auto file, env->new_random_access_file(path));
+  STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
+  std::string chunk;
+  for (uint64_t at = offset; at < size;) {
+    const auto len =
+        static_cast<std::size_t>(std::min<uint64_t>(size - at, kReadChunk));
+    chunk.resize(len);
+    STRATA_ASSIGN_OR_RETURN(std::size_t got,
+                            file->read(at, std::span<char>(chunk.data(), len)));
+    if (got == 0) break;
+    if (!all_zero(chunk.data(), got)) return false;
+    at += got;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------- LogReader

@@ -19,12 +19,23 @@ namespace strata::durability::log {
 struct SegmentEntry {
   uint64_t number = 0;  // from the file name
   std::string path;
+  // The segment's size; for a segment whose rest is zero (preallocated,
+  // not yet written: docs/format.md), where those zeros begin once the
+  // read has reached them.
   uint64_t file_size = 0;
+  // The file's real size when it ends in such a zero tail, else 0.
+  uint64_t preallocated_size = 0;
   Status header_status;  // OK when the header decoded
   SegmentHeader header;
   bool sealed = false;
   std::optional<SealPayload> seal;
 };
+
+// Whether every byte of the file at `path` from `offset` to its end is zero
+// (true when it ends at or before `offset`): the unwritten part of a
+// preallocated segment.
+Result<bool> file_is_zero_from(Env* env, const std::string& path,
+                               uint64_t offset);
 
 class LogReader::Impl {
  public:
@@ -79,6 +90,15 @@ class LogReader::Impl {
   // start a unit, or 0 if none in the rest of the segment (which it loads).
   uint64_t find_next_unit(uint64_t from);
   bool later_segments_hold_data(std::size_t after) const;
+  // Whether every byte of the current segment from `from` to its end is
+  // zero (false after a read error, in read_error_).
+  bool zero_to_end(uint64_t from);
+  // The current segment's bytes end at `at`; zeros follow to the file's
+  // end: the unwritten part of a preallocated segment.
+  void end_at_zero_tail(uint64_t at);
+  // Whether the record header at `at`, zero in `seen` (the window's bytes
+  // from there), holds something now: a writer appended there meanwhile.
+  bool written_since(uint64_t at, std::string_view seen);
   bool segment_is_empty(std::size_t index) const;
   // Whether segment `number` exists now (it may have appeared since open).
   bool successor_exists(uint64_t number) const;
@@ -121,6 +141,7 @@ class LogReader::Impl {
   bool follows_seal_ = false;  // segs_[idx_] must match the previous seal
   std::unique_ptr<RandomAccessFile> file_;
   std::string buf_;         // the window (see ensure())
+  std::string zero_scan_;   // zero_to_end()'s chunk, past the window
   uint64_t win_begin_ = 0;  // file offsets of the window's bytes
   uint64_t win_end_ = 0;
   uint64_t seg_end_ = 0;  // the segment's size when entered

@@ -13,6 +13,7 @@
 #include "strata/durability/log/slot.h"
 #include "strata/durability/uuid.h"
 #include "log/format.h"
+#include "log/log_reader_impl.h"
 #include "log/progress_file.h"
 #include "log/slot_file.h"
 #include "util/coding.h"
@@ -58,7 +59,20 @@ UnitScan scan_units(std::string_view bytes, uint32_t seed,
   };
   while (pos < bytes.size()) {
     std::string_view rest = bytes.substr(pos);
-    if (scan.seal) return invalid(pos, "bytes follow the segment's seal");
+    // Zeros are the unwritten rest of a preallocated segment
+    // (docs/format.md): after a seal they stay, elsewhere they are bytes
+    // not yet written.
+    const bool zeros =
+        std::all_of(rest.begin(), rest.end(), [](char c) { return c == 0; });
+    if (scan.seal) {
+      if (zeros) return scan;
+      return invalid(pos, "bytes follow the segment's seal");
+    }
+    if (zeros) {
+      scan.stop = UnitScan::Stop::kIncomplete;
+      scan.stop_offset = pos;
+      return scan;
+    }
     if (rest.size() < kRecordHeaderSize) {
       scan.stop = UnitScan::Stop::kIncomplete;
       scan.stop_offset = pos;
@@ -551,7 +565,15 @@ Status LogShipper::Impl::resume(ShipResumeReport* report) {
   for (std::size_t i = 0; i < first_checked; ++i) {
     STRATA_ASSIGN_OR_RETURN(auto src,
                             read_segment(src_path(dest[i].header.number)));
-    if (src && src->size != dest[i].size) {
+    // A preallocated source segment goes on with zeros past its seal,
+    // which are not shipped.
+    bool zero_rest = false;
+    if (src && src->size > dest[i].size) {
+      STRATA_ASSIGN_OR_RETURN(
+          zero_rest, file_is_zero_from(env_, src_path(dest[i].header.number),
+                                       dest[i].size));
+    }
+    if (src && src->size != dest[i].size && !zero_rest) {
       return diverged("segment " + std::to_string(dest[i].header.number) +
                       " is " + std::to_string(dest[i].size) +
                       " bytes on the replica and " + std::to_string(src->size) +

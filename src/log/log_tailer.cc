@@ -279,8 +279,18 @@ LogTailer::Impl::Appended LogTailer::Impl::read_appended(Lsn limit) {
   // Nothing appended here since the last read (a rotation would have
   // appended a seal first).
   if (*size <= appended_offset_) return Appended::kNothingNew;
-  const uint64_t want =
+  uint64_t want =
       std::min<uint64_t>(*size - appended_offset_, kMaxBufferedBytes);
+  // A preallocated segment is already full size, with zeros where nothing
+  // is written yet: read no further than the limit the writer published
+  // (what lies past it is not to be delivered yet anyway), and at least a
+  // record header, so that a seal just past the limit is seen.
+  if (limit != kUnbounded) {
+    const Lsn at = lsn_at(appended_header_, appended_offset_);
+    const uint64_t upto =
+        limit > at ? limit - at + kSealRecordSize : kRecordHeaderSize;
+    want = std::min(want, upto);
+  }
   std::string data(want, '\0');
   auto got = appended_file_->read(appended_offset_,
                                   std::span<char>(data.data(), data.size()));
@@ -347,6 +357,13 @@ LogTailer::Impl::Appended LogTailer::Impl::read_appended(Lsn limit) {
         std::max(visible_.load(), lsn_at(appended_header_, appended_offset_));
   }
   if (delivered) return Appended::kDelivered;
+  // Unbounded, stopped at zeros: the unwritten rest of a preallocated
+  // segment, where the next record will go. (Zeros below a published limit
+  // go to the LogReader, which judges them.)
+  if (limit == kUnbounded && p < bytes.size() &&
+      bytes.find_first_not_of('\0', p) == std::string_view::npos) {
+    return Appended::kNothingNew;
+  }
   // Stopped at the limit (at the next unit, or at bytes still being
   // written): not yet.
   if (beyond_limit || lsn_at(appended_header_, appended_offset_) >= limit) {

@@ -20,6 +20,11 @@
 // place. So a payload is copied once between the caller's data and the
 // file. The appender is blocked in append() (or append_async()) until the
 // leader has written its batch, which keeps the encoder's data alive.
+//
+// With preallocate_segments, a third thread (the preparer, started once a
+// segment is an eighth full) zero-fills and syncs the next segment's file
+// under a .tmp name; rotate() takes it if it is ready and makes the segment
+// the old way if not. The preparer never holds mu_ while writing.
 
 #include "strata/durability/log/log_writer.h"
 
@@ -50,6 +55,9 @@ namespace {
 
 // The most bytes one leader writes in one group.
 constexpr std::size_t kMaxGroupBytes = 4U << 20;
+// The preparer writes zeros this much at a time, looking for close()
+// between writes.
+constexpr std::size_t kZeroChunk = 1U << 20;
 
 std::size_t bucket_of(uint64_t v, std::size_t buckets) {
   std::size_t b = v == 0 ? 0 : static_cast<std::size_t>(std::bit_width(v) - 1);
@@ -126,6 +134,12 @@ class LogWriter::Impl {
   const LogWriterOptions& options() const { return options_; }
   const LogId& log_id() const { return log_id_; }
   ProgressPublisher* progress() const { return progress_.get(); }
+  void wait_preparer_idle() {
+    std::unique_lock<std::mutex> l(prep_mu_);
+    prep_cv_.wait(l, [this] {
+      return stop_preparer_ || prep_want_ == 0 || prep_want_ == prep_ready_;
+    });
+  }
 
  private:
   struct Waiter {
@@ -149,8 +163,11 @@ class LogWriter::Impl {
   Status recover(OpenReport* report);
   Status make_segment(uint64_t number, Lsn first_lsn, uint32_t salt,
                       uint32_t prev_salt);
+  // Opens `path` to append at `size`; with `zero_tail`, the file may be
+  // longer, holding only zeros past `size` (a preallocated segment).
   Status open_segment_for_append(const SegmentHeader& header,
-                                 const std::string& path, uint64_t size);
+                                 const std::string& path, uint64_t size,
+                                 bool zero_tail = false);
   Status quarantine_tail(const std::string& path, uint64_t number,
                          uint64_t offset, std::string_view bytes,
                          OpenReport* report);
@@ -161,6 +178,24 @@ class LogWriter::Impl {
   Status flush_buffer();
   Status rotate();
   Status sync_file(const std::shared_ptr<WritableFile>& file);
+
+  // The preparer (see the top of the file).
+  bool preallocating() const {
+    return options_.preallocate_segments && !options_.mode.is_none();
+  }
+  // Asks for segment `number` to be prepared; starts the thread.
+  void request_prepared(uint64_t number);
+  void preparer_loop();
+  // Zero-fills and syncs the prepared file of segment `number`.
+  Status prepare_file(uint64_t number);
+  // Makes segment `number` from its prepared file, if it is ready: header
+  // written and synced, renamed into place, directory synced. False when
+  // not ready, or when writing its header failed (the caller makes the
+  // segment itself); an error when the rename or the directory sync
+  // failed, which fails the rotation as make_segment's would.
+  Result<bool> take_prepared(const SegmentHeader& header);
+  void stop_preparer();
+  Status remove_prepared_leftovers();
 
   // An append_async batch waiting for its callback.
   struct PendingCallback {
@@ -212,6 +247,15 @@ class LogWriter::Impl {
   bool running_callbacks_ = false;
   std::vector<PendingCallback> callbacks_to_run_;  // used by one at a time
 
+  // The preparer's state, under prep_mu_ (never held during I/O).
+  std::mutex prep_mu_;
+  std::condition_variable prep_cv_;
+  std::thread preparer_;
+  std::atomic<bool> stop_preparer_{false};
+  uint64_t prep_want_ = 0;       // segment number to prepare; 0: none
+  uint64_t prep_ready_ = 0;      // segment whose prepared file is ready
+  uint64_t prep_requested_ = 0;  // the leader's last request (leader-only)
+
   // Owned by the leader.
   OpenSegment seg_;
   std::shared_ptr<WritableFile> current_file_;  // read by syncers under mu_
@@ -257,6 +301,7 @@ Status LogWriter::Impl::open(OpenReport* report) {
   OpenReport local;
   OpenReport* rep = report != nullptr ? report : &local;
   *rep = OpenReport();
+  STRATA_RETURN_IF_ERROR(remove_prepared_leftovers());
   if (!has_segment) {
     if (!options_.create_if_missing) {
       return Status::not_found("no log at " + dir_ + ": it holds no segment");
@@ -330,8 +375,13 @@ Status LogWriter::Impl::make_segment(uint64_t number, Lsn first_lsn,
 
 Status LogWriter::Impl::open_segment_for_append(const SegmentHeader& header,
                                                 const std::string& path,
-                                                uint64_t size) {
+                                                uint64_t size, bool zero_tail) {
   STRATA_ASSIGN_OR_RETURN(auto file, env_->reopen_writable_file(path));
+  if (zero_tail && file->position() > size) {
+    // Keep the preallocation: write over the zeros from `size` on.
+    Status s = file->seek(size);
+    if (!s.ok()) return s.with_context("continuing segment " + path);
+  }
   if (file->position() != size) {
     return Status::corruption("segment " + path + " is " +
                               std::to_string(file->position()) +
@@ -426,6 +476,13 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   for (std::size_t i = stop + 1; i < segs.size(); ++i) {
     bool empty =
         segs[i].header_status.ok() && segs[i].file_size <= kSegmentHeaderSize;
+    bool zero_body = false;
+    if (!empty && segs[i].header_status.ok()) {
+      // A preallocated successor: its header, then only zeros.
+      STRATA_ASSIGN_OR_RETURN(
+          zero_body, file_is_zero_from(env_, segs[i].path, kSegmentHeaderSize));
+      empty = zero_body;
+    }
     if (empty && !successor && i == stop + 1 &&
         segs[i].header.number == segs[stop].number + 1 &&
         segs[i].header.prev_salt == segs[stop].header.salt) {
@@ -445,24 +502,32 @@ Status LogWriter::Impl::recover(OpenReport* report) {
   }
 
   SegmentEntry& last = segs[stop];
-  // Cut the tail of the stop segment back to the last valid unit.
-  if (!last.sealed || stop_offset < last.file_size) {
+  // A preallocated segment's zeros after its last record are not yet
+  // written, not damage: the writer goes on over them.
+  bool zero_tail = last.preallocated_size != 0 && stop_offset == last.file_size;
+  // Cut the tail of the stop segment back to the last valid unit, unless
+  // it is all zeros.
+  if (!zero_tail && (!last.sealed || stop_offset < last.file_size)) {
     STRATA_ASSIGN_OR_RETURN(auto file, env_->new_random_access_file(last.path));
     STRATA_ASSIGN_OR_RETURN(uint64_t size, file->size());
     if (size > stop_offset) {
       std::string tail(static_cast<std::size_t>(size - stop_offset), '\0');
       STRATA_ASSIGN_OR_RETURN(std::size_t got, file->read(stop_offset, tail));
       tail.resize(got);
-      STRATA_RETURN_IF_ERROR(
-          quarantine_tail(last.path, last.number, stop_offset, tail, report));
-      STRATA_ASSIGN_OR_RETURN(auto w, env_->reopen_writable_file(last.path));
-      STRATA_RETURN_IF_ERROR(w->truncate(stop_offset));
-      STRATA_RETURN_IF_ERROR(w->fsync());
-      STRATA_RETURN_IF_ERROR(w->close());
-      report->truncated_bytes += size - stop_offset;
+      zero_tail = all_zero(tail);
+      if (!zero_tail) {
+        STRATA_RETURN_IF_ERROR(
+            quarantine_tail(last.path, last.number, stop_offset, tail, report));
+        STRATA_ASSIGN_OR_RETURN(auto w, env_->reopen_writable_file(last.path));
+        STRATA_RETURN_IF_ERROR(w->truncate(stop_offset));
+        STRATA_RETURN_IF_ERROR(w->fsync());
+        STRATA_RETURN_IF_ERROR(w->close());
+        report->truncated_bytes += size - stop_offset;
+      }
       last.file_size = stop_offset;
     }
   }
+  if (zero_tail) last.file_size = stop_offset;
 
   for (std::size_t i = 0; i <= stop; ++i) {
     if (segs[i].header_status.ok()) {
@@ -487,8 +552,8 @@ Status LogWriter::Impl::recover(OpenReport* report) {
     return open_segment_for_append(
         h, join_path(dir_, segment_file_name(h.number)), kSegmentHeaderSize);
   }
-  STRATA_RETURN_IF_ERROR(
-      open_segment_for_append(last.header, last.path, last.file_size));
+  STRATA_RETURN_IF_ERROR(open_segment_for_append(last.header, last.path,
+                                                 last.file_size, zero_tail));
   if (successor) {
     const SegmentEntry& next = segs[*successor];
     SealPayload seal;
@@ -514,7 +579,8 @@ Status LogWriter::Impl::recover(OpenReport* report) {
     segments_.emplace_back(next.header.number, next.header.first_lsn);
     end_lsn_ = next.header.first_lsn;
     report->rotation_completed = true;
-    return open_segment_for_append(next.header, next.path, kSegmentHeaderSize);
+    return open_segment_for_append(next.header, next.path, kSegmentHeaderSize,
+                                   /*zero_tail=*/true);
   }
   return Status();
 }
@@ -705,6 +771,13 @@ Status LogWriter::Impl::write_group(std::span<Waiter*> group) {
     records += n;
   }
   STRATA_RETURN_IF_ERROR(flush_buffer());
+  // Ready the successor once this segment is an eighth full: early enough
+  // to be done long before the rotation, late enough that a log that stays
+  // small never writes one.
+  if (preallocating() && seg_.size >= options_.segment_size / 8 &&
+      prep_requested_ != seg_.header.number + 1) {
+    request_prepared(seg_.header.number + 1);
+  }
   std::lock_guard<std::mutex> l(mu_);
   end_lsn_ = group.back()->result.end_lsn;
   stats_.records += records;
@@ -726,9 +799,21 @@ Status LogWriter::Impl::rotate() {
   uint32_t salt = random_salt();
   Lsn seal_lsn = lsn_at(seg_.header, seg_.size);
   Lsn next_first = seal_lsn + kSealRecordSize;
-  // 1. The successor exists durably before the seal names it.
-  STRATA_RETURN_IF_ERROR(
-      make_segment(number, next_first, salt, seg_.header.salt));
+  SegmentHeader h = seg_.header;
+  h.number = number;
+  h.first_lsn = next_first;
+  h.salt = salt;
+  h.prev_salt = seg_.header.salt;
+  // 1. The successor exists durably before the seal names it: from the
+  // prepared zero-filled file when it is ready, else made afresh.
+  bool prepared = false;
+  if (preallocating()) {
+    STRATA_ASSIGN_OR_RETURN(prepared, take_prepared(h));
+  }
+  if (!prepared) {
+    STRATA_RETURN_IF_ERROR(
+        make_segment(number, next_first, salt, seg_.header.salt));
+  }
   // 2. Seal the full segment and make all of it durable.
   SealPayload seal;
   seal.next_number = number;
@@ -740,17 +825,19 @@ Status LogWriter::Impl::rotate() {
   if (s.ok()) s = seg_.file->sync();
   if (!s.ok()) return s.with_context("sealing " + seg_.path);
   seg_.size += rec.size();
-  // 3. Continue in the successor.
-  SegmentHeader h = seg_.header;
-  h.number = number;
-  h.first_lsn = next_first;
-  h.salt = salt;
-  h.prev_salt = seg_.header.salt;
+  // 3. Continue in the successor (over its zeros, if prepared).
   std::string path = join_path(dir_, segment_file_name(number));
   STRATA_ASSIGN_OR_RETURN(auto file, env_->reopen_writable_file(path));
+  if (file->position() > kSegmentHeaderSize) {
+    Status sk = file->seek(kSegmentHeaderSize);
+    if (!sk.ok()) return sk.with_context("entering segment " + path);
+  }
   std::lock_guard<std::mutex> l(mu_);
   segments_.emplace_back(number, next_first);
   ++stats_.rotations;
+  if (preallocating()) {
+    ++(prepared ? stats_.preallocated_segments : stats_.preallocation_misses);
+  }
   ++stats_.syncs;
   note_durable(next_first);
   written_lsn_ = std::max(written_lsn_, next_first);
@@ -760,6 +847,140 @@ Status LogWriter::Impl::rotate() {
   seg_.seed = segment_seed(h.log_id, h.number, h.salt);
   seg_.size = kSegmentHeaderSize;
   current_file_ = seg_.file;
+  return Status();
+}
+
+// ---------------------------------------------------------------- preparer
+
+void LogWriter::Impl::request_prepared(uint64_t number) {
+  prep_requested_ = number;
+  std::lock_guard<std::mutex> l(prep_mu_);
+  if (stop_preparer_) return;
+  prep_want_ = number;
+  if (!preparer_.joinable()) {
+    preparer_ = std::thread([this] { preparer_loop(); });
+  }
+  prep_cv_.notify_all();
+}
+
+void LogWriter::Impl::preparer_loop() {
+  std::unique_lock<std::mutex> l(prep_mu_);
+  while (!stop_preparer_) {
+    if (prep_want_ == 0 || prep_want_ == prep_ready_) {
+      prep_cv_.wait(l);
+      continue;
+    }
+    const uint64_t number = prep_want_;
+    const uint64_t stale = prep_ready_;  // prepared but never taken
+    prep_ready_ = 0;
+    l.unlock();
+    if (stale != 0) {
+      (void)env_->remove_file(
+          join_path(dir_, prepared_segment_file_name(stale)));
+    }
+    Status s = prepare_file(number);
+    l.lock();
+    if (s.ok()) {
+      prep_ready_ = number;
+      prep_cv_.notify_all();  // wait_preparer_idle()
+    } else {
+      // The rotation makes the segment itself (a miss); a half-written
+      // file is removed, and the preparer waits for the next request
+      // rather than retrying a failing disk.
+      l.unlock();
+      (void)env_->remove_file(
+          join_path(dir_, prepared_segment_file_name(number)));
+      l.lock();
+      if (prep_want_ == number) prep_want_ = 0;
+      prep_cv_.notify_all();
+    }
+  }
+}
+
+Status LogWriter::Impl::prepare_file(uint64_t number) {
+  const std::string path = join_path(dir_, prepared_segment_file_name(number));
+  STRATA_ASSIGN_OR_RETURN(auto file, env_->new_writable_file(path));
+  const std::string zeros(kZeroChunk, '\0');
+  // Real zeros, not fallocate: unwritten extents would cost the same
+  // metadata commit on first write that the preallocation is to avoid.
+  for (uint64_t at = 0; at < options_.segment_size;) {
+    if (stop_preparer_) return Status::io_error("closing: " + path);
+    const auto len = static_cast<std::size_t>(
+        std::min<uint64_t>(options_.segment_size - at, kZeroChunk));
+    STRATA_RETURN_IF_ERROR(file->append(std::string_view(zeros.data(), len)));
+    at += len;
+  }
+  STRATA_RETURN_IF_ERROR(file->sync());
+  return file->close();
+}
+
+Result<bool> LogWriter::Impl::take_prepared(const SegmentHeader& header) {
+  {
+    std::lock_guard<std::mutex> l(prep_mu_);
+    // Never wait for a preparation in progress: the writer falls back.
+    if (prep_ready_ != header.number) return false;
+    prep_ready_ = 0;
+    if (prep_want_ == header.number) prep_want_ = 0;
+  }
+  const std::string tmp =
+      join_path(dir_, prepared_segment_file_name(header.number));
+  const std::string path = join_path(dir_, segment_file_name(header.number));
+  // The same order as make_segment: the header durable in the file, then
+  // the name, then the directory entry.
+  Status s;
+  {
+    auto file = env_->reopen_writable_file(tmp);
+    if (!file.ok()) return false;
+    s = (*file)->seek(0);
+    if (s.ok()) s = (*file)->append(encode_segment_header(header));
+    if (s.ok()) s = (*file)->sync();
+    Status c = (*file)->close();
+    if (s.ok()) s = c;
+  }
+  if (!s.ok()) {
+    // Only the prepared file is lost: make the segment the plain way.
+    (void)env_->remove_file(tmp);
+    return false;
+  }
+  // From here on the directory changes; a failure is the rotation's.
+  s = env_->rename_file(tmp, path);
+  if (s.ok()) s = env_->sync_dir(dir_);
+  if (!s.ok()) return s.with_context("rotating into prepared segment " + path);
+  return true;
+}
+
+void LogWriter::Impl::stop_preparer() {
+  {
+    std::lock_guard<std::mutex> l(prep_mu_);
+    stop_preparer_ = true;
+    prep_cv_.notify_all();
+  }
+  if (preparer_.joinable()) preparer_.join();
+  uint64_t ready = 0;
+  uint64_t wanted = 0;
+  {
+    std::lock_guard<std::mutex> l(prep_mu_);
+    ready = prep_ready_;
+    wanted = prep_want_;
+    prep_ready_ = 0;
+    prep_want_ = 0;
+  }
+  // A prepared file not taken is not kept (the next open would remove it),
+  // nor one whose preparation close() cut short.
+  for (uint64_t n : {ready, wanted}) {
+    if (n != 0) {
+      (void)env_->remove_file(join_path(dir_, prepared_segment_file_name(n)));
+    }
+  }
+}
+
+Status LogWriter::Impl::remove_prepared_leftovers() {
+  STRATA_ASSIGN_OR_RETURN(auto names, env_->list_dir(dir_));
+  for (const std::string& n : names) {
+    if (!is_prepared_segment_file_name(n)) continue;
+    Status s = env_->remove_file(join_path(dir_, n));
+    if (!s.ok() && !s.is_not_found()) return s;
+  }
   return Status();
 }
 
@@ -1055,6 +1276,7 @@ Status LogWriter::Impl::close() {
   l.unlock();
   if (syncer_.joinable()) syncer_.join();
   if (async_syncer_.joinable()) async_syncer_.join();
+  stop_preparer();
   // A manual clock waits for every live sleeper to go back to sleep; this
   // one's thread is gone.
   syncer_sleeper_.reset();
@@ -1190,6 +1412,10 @@ Status LogWriter::poisoned() const { return impl_->poisoned(); }
 
 ProgressPublisher* WriterAccess::progress(LogWriter* writer) {
   return writer == nullptr ? nullptr : writer->impl_->progress();
+}
+
+void WriterAccess::wait_preparer_idle(LogWriter* writer) {
+  writer->impl_->wait_preparer_idle();
 }
 
 }  // namespace strata::durability::log

@@ -82,6 +82,9 @@ class ProgressPublisher {
 // not publish). Defined in log_writer.cc.
 struct WriterAccess {
   static ProgressPublisher* progress(LogWriter* writer);
+  // Returns once the writer's segment preparer has nothing asked of it
+  // left to do (for tests that need the prepared file to be ready).
+  static void wait_preparer_idle(LogWriter* writer);
 };
 
 }  // namespace strata::durability::log

@@ -212,6 +212,17 @@ class FaultInjectionEnv::WritableHandle final : public WritableFile,
     return Status::ok_status();
   }
 
+  // Not recorded as an op of its own: each recorded append carries its
+  // offset, and a replay seeks there when the handle is elsewhere.
+  Status seek(uint64_t position) override {
+    if (env_ == nullptr) return invalidated_error("seek", path_);
+    std::lock_guard<std::mutex> l(env_->mu_);
+    STRATA_RETURN_IF_ERROR(check_locked("seek"));
+    STRATA_RETURN_IF_ERROR(base_->seek(position));
+    position_ = position;
+    return Status::ok_status();
+  }
+
   uint64_t position() const override { return position_; }
 
   Status close() override {
@@ -241,6 +252,16 @@ class FaultInjectionEnv::WritableHandle final : public WritableFile,
 
   Status append_locked(std::string_view data) {
     const uint64_t offset = base_->position();
+    // What the append overwrites (a positional write inside the file), so
+    // that a tear can put the old bytes back where the new ones did not
+    // land.
+    const std::string& before = env_->file_locked(file_id_)->current;
+    const uint64_t old_size = before.size();
+    std::string previous;
+    if (offset < old_size) {
+      previous = before.substr(
+          offset, std::min<uint64_t>(data.size(), old_size - offset));
+    }
     Status s = base_->append(data);
     // The base may have written part of the data before failing; the model
     // must hold exactly what the base holds.
@@ -249,7 +270,9 @@ class FaultInjectionEnv::WritableHandle final : public WritableFile,
     if (written == 0) return s;
     std::string_view landed = data.substr(0, written);
     write_at(&env_->file_locked(file_id_)->current, offset, landed);
-    env_->last_append_ = LastAppend{file_id_, offset, written};
+    previous.resize(std::min<std::size_t>(previous.size(), written));
+    env_->last_append_ =
+        LastAppend{file_id_, offset, written, old_size, std::move(previous)};
     EnvOp op = make_op(EnvOp::Type::kAppend, path_, handle_no_);
     op.data = std::string(landed);
     op.size = offset;
@@ -522,15 +545,22 @@ Status FaultInjectionEnv::tear_last_write(TearMode mode,
     return Status::invalid_argument(
         "tear_last_write: the file shrank below the end of its last append");
   }
-  std::string torn = f->current.substr(0, end);
+  // The file may go on past the append (a write into a preallocated
+  // file): those bytes stay.
+  std::string torn = f->current;
   const uint64_t from = a.offset + keep_bytes;
   switch (mode) {
     case TearMode::kCut:
-      torn.resize(from);
+      // The bytes that did not land are what was there before: the old
+      // bytes inside the old size, nothing past it.
+      for (uint64_t i = from; i < end && i < a.old_size; ++i) {
+        torn[i] = a.previous[i - a.offset];
+      }
+      if (end >= torn.size()) torn.resize(std::max(a.old_size, from));
       break;
     case TearMode::kZeros:
-      std::fill(torn.begin() + static_cast<std::ptrdiff_t>(from), torn.end(),
-                '\0');
+      std::fill(torn.begin() + static_cast<std::ptrdiff_t>(from),
+                torn.begin() + static_cast<std::ptrdiff_t>(end), '\0');
       break;
     case TearMode::kGarbage: {
       uint64_t state = a.offset * 0x100000001B3ULL ^ a.length;
@@ -914,7 +944,10 @@ Result<std::unique_ptr<Env>> materialize_crash_state(
         }
         WritableFile* w = *f;
         if (op.type == EnvOp::Type::kAppend) {
-          s = w->append(op.data);
+          // A positional write: the handle was moved by seek(), which is
+          // not recorded on its own.
+          if (w->position() != op.size) s = w->seek(op.size);
+          if (s.ok()) s = w->append(op.data);
           appended = appended || !op.data.empty();
         } else if (op.type == EnvOp::Type::kTruncate) {
           s = w->truncate(op.size);

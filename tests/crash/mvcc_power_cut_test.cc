@@ -215,6 +215,8 @@ void check_power_cut_property(ModeChoice choice) {
   o.env = &env;
   o.mode = mode_of(choice);
   o.segment_size = *rc::gen::inRange<uint64_t>(300, 3000);
+  // Zero-filled segments ahead of use (the default) or growing ones.
+  o.preallocate_segments = *rc::gen::arbitrary<bool>();
   o.recovery_mode = recovery;
   auto wal = WAL::open(kDir, o);
   if (!wal.ok()) RC_LOG() << "wal: " << wal.status().to_string() << "\n";

@@ -54,14 +54,19 @@ Committed committed(const std::string& dir) {
   return c;
 }
 
-// Whether every primary segment has its full-size copy in the replica.
+// Whether every primary segment has its full copy in the replica: the
+// same bytes, except that the primary's may go on with zeros (the unwritten
+// rest of a preallocated segment, which is not shipped).
 bool caught_up(const std::string& primary, const std::string& replica) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(primary, ec)) {
     if (e.path().extension() != ".seg") continue;
     fs::path copy = fs::path(replica) / e.path().filename();
-    if (!fs::exists(copy, ec) ||
-        fs::file_size(copy, ec) != fs::file_size(e.path(), ec)) {
+    if (!fs::exists(copy, ec)) return false;
+    const std::string src = slurp(e.path());
+    const std::string dst = slurp(copy);
+    if (dst.size() > src.size() || src.compare(0, dst.size(), dst) != 0 ||
+        src.find_first_not_of('\0', dst.size()) != std::string::npos) {
       return false;
     }
   }

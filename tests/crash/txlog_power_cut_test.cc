@@ -161,6 +161,8 @@ void check_power_cut_property(ModeChoice choice) {
   o.env = &env;
   o.mode = mode_of(choice);
   o.segment_size = *rc::gen::inRange<uint64_t>(300, 3000);
+  // Zero-filled segments ahead of use (the default) or growing ones.
+  o.preallocate_segments = *rc::gen::arbitrary<bool>();
   o.recovery_mode = recovery;
   auto w = WalWriter::open(kDir, o);
   if (!w.ok()) RC_LOG() << "w: " << w.status().to_string() << "\n";

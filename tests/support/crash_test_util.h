@@ -91,7 +91,8 @@ class TxnLog {
   static Result<std::unique_ptr<TxnLog>> open(
       log::LogKind kind, Env* env, const std::string& dir, DurabilityMode mode,
       uint64_t segment_size,
-      log::RecoveryMode recovery = log::RecoveryMode::kTolerateCorruptedTail) {
+      log::RecoveryMode recovery = log::RecoveryMode::kTolerateCorruptedTail,
+      bool preallocate = true) {
     auto out = std::unique_ptr<TxnLog>(new TxnLog());
     if (kind == log::LogKind::kRaw) {
       log::LogWriterOptions o;
@@ -99,6 +100,7 @@ class TxnLog {
       o.mode = mode;
       o.segment_size = segment_size;
       o.recovery_mode = recovery;
+      o.preallocate_segments = preallocate;
       auto w = log::LogWriter::open(dir, o);
       if (!w.ok()) return w.status();
       out->raw_ = std::move(*w);
@@ -108,6 +110,7 @@ class TxnLog {
       o.mode = mode;
       o.segment_size = segment_size;
       o.recovery_mode = recovery;
+      o.preallocate_segments = preallocate;
       auto w = mvcc::WAL::open(dir, o);
       if (!w.ok()) return w.status();
       out->mvcc_ = std::move(*w);
@@ -117,6 +120,7 @@ class TxnLog {
       o.mode = mode;
       o.segment_size = segment_size;
       o.recovery_mode = recovery;
+      o.preallocate_segments = preallocate;
       auto w = txlog::WalWriter::open(dir, o);
       if (!w.ok()) return w.status();
       out->tx_ = std::move(*w);

@@ -90,6 +90,42 @@ TEST_P(EnvContractTest, ReopenPositionsAtTheEnd) {
   EXPECT_EQ(contract_read_all(env_, path("a")), "abcdef");
 }
 
+TEST_P(EnvContractTest, SeekMakesAppendsOverwriteInPlace) {
+  contract_write(env_, path("a"), std::string(16, '\0'));
+  auto f = env_->reopen_writable_file(path("a"));
+  ASSERT_TRUE(f.ok()) << f.status().to_string();
+  EXPECT_EQ((*f)->position(), 16U);
+  ASSERT_TRUE((*f)->seek(4).ok());
+  EXPECT_EQ((*f)->position(), 4U);
+  ASSERT_TRUE((*f)->append("abcd").ok());
+  EXPECT_EQ((*f)->position(), 8U);
+  ASSERT_TRUE((*f)->sync().ok());
+  // The file keeps its size: the bytes after the write are still there.
+  auto size = env_->file_size(path("a"));
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(*size, 16U);
+  EXPECT_EQ(contract_read_all(env_, path("a")),
+            std::string("\0\0\0\0abcd\0\0\0\0\0\0\0\0", 16));
+  // Past the end it grows the file as an append at the end would.
+  ASSERT_TRUE((*f)->seek(14).ok());
+  ASSERT_TRUE((*f)->append("wxyz").ok());
+  EXPECT_EQ(contract_read_all(env_, path("a")),
+            std::string("\0\0\0\0abcd\0\0\0\0\0\0wxyz", 18));
+  ASSERT_TRUE((*f)->close().ok());
+}
+
+TEST_P(EnvContractTest, SeekPastTheEndIsRefused) {
+  contract_write(env_, path("a"), "abc");
+  auto f = env_->reopen_writable_file(path("a"));
+  ASSERT_TRUE(f.ok());
+  Status s = (*f)->seek(4);
+  EXPECT_TRUE(s.is_invalid_argument()) << s.to_string();
+  EXPECT_NE(s.to_string().find(path("a")), std::string::npos);
+  EXPECT_EQ((*f)->position(), 3U);
+  ASSERT_TRUE((*f)->close().ok());
+  EXPECT_FALSE((*f)->seek(0).ok());
+}
+
 TEST_P(EnvContractTest, MissingFilesAreNotFoundAndNamed) {
   auto w = env_->reopen_writable_file(path("missing"));
   ASSERT_FALSE(w.ok());

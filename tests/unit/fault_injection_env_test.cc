@@ -336,6 +336,47 @@ TEST_F(FaultInjectionEnvTest, TornWriteCutKeepsOnlyThePrefix) {
   EXPECT_TRUE(f->append("x").is_io_error());
 }
 
+TEST_F(FaultInjectionEnvTest, WriteInsideAFileIsLostOnPowerCutUnlessSynced) {
+  durable_file("/db/f", std::string(8, '\0'));
+  auto f = env_.reopen_writable_file("/db/f");
+  ASSERT_TRUE(is_ok(f));
+  ASSERT_TRUE(is_ok((*f)->seek(2)));
+  ASSERT_TRUE(is_ok((*f)->append("ab")));
+  ASSERT_TRUE(is_ok((*f)->sync()));
+  ASSERT_TRUE(is_ok((*f)->append("cd")));
+  power_cut();
+  EXPECT_EQ(contents("/db/f"), std::string("\0\0ab\0\0\0\0", 8));
+}
+
+TEST_F(FaultInjectionEnvTest, TornWriteInsideAFileKeepsTheOldBytesAfterIt) {
+  durable_file("/db/f", std::string(12, '.'));
+  for (TearMode mode : {TearMode::kCut, TearMode::kZeros}) {
+    auto f = env_.reopen_writable_file("/db/f");
+    ASSERT_TRUE(is_ok(f));
+    ASSERT_TRUE(is_ok((*f)->seek(2)));
+    ASSERT_TRUE(is_ok((*f)->append("012345")));
+    ASSERT_TRUE(is_ok(env_.tear_last_write(mode, 2)));
+    // A cut leaves what was there; zeros replace the lost bytes. Either
+    // way the file keeps its size and its bytes after the write.
+    EXPECT_EQ(contents("/db/f"), mode == TearMode::kCut
+                                     ? std::string("..01........")
+                                     : std::string("..01\0\0\0\0....", 12));
+    power_cut();
+    EXPECT_EQ(contents("/db/f")->size(), 12U);
+    durable_file("/db/f", std::string(12, '.'));
+  }
+}
+
+TEST_F(FaultInjectionEnvTest, TornWriteCrossingTheEndCutsAtTheOldSize) {
+  durable_file("/db/f", "abcdef");
+  auto f = env_.reopen_writable_file("/db/f");
+  ASSERT_TRUE(is_ok(f));
+  ASSERT_TRUE(is_ok((*f)->seek(4)));
+  ASSERT_TRUE(is_ok((*f)->append("WXYZ")));
+  ASSERT_TRUE(is_ok(env_.tear_last_write(TearMode::kCut, 1)));
+  EXPECT_EQ(contents("/db/f"), "abcdWf");
+}
+
 TEST_F(FaultInjectionEnvTest, TornWriteZeroFillsTail) {
   auto f = create("/db/f");
   ASSERT_TRUE(is_ok(f->append("header")));
@@ -810,6 +851,34 @@ TEST(FaultInjectionTrace, ReplayTearsTheLastAppendOfThePrefix) {
   r = materialize_crash_state(trace, 3, torn);
   ASSERT_TRUE(is_ok(r));
   EXPECT_EQ(*read_file(r->get(), "/db/log"), "");
+}
+
+TEST(FaultInjectionTrace, ReplayPutsAWriteAfterSeekAtItsOffset) {
+  auto mem = new_mem_env();
+  FaultInjectionEnv env(mem.get());
+  ASSERT_TRUE(is_ok(env.create_dir("/db")));
+  ASSERT_TRUE(is_ok(env.start_recording("/db")));
+  auto f = env.new_writable_file("/db/seg");
+  ASSERT_TRUE(is_ok(f));
+  ASSERT_TRUE(is_ok((*f)->append(std::string(10, '\0'))));
+  ASSERT_TRUE(is_ok((*f)->sync()));
+  ASSERT_TRUE(is_ok(env.sync_dir("/db")));
+  ASSERT_TRUE(is_ok((*f)->seek(0)));
+  ASSERT_TRUE(is_ok((*f)->append("hdr")));
+  ASSERT_TRUE(is_ok((*f)->sync()));
+  ASSERT_TRUE(is_ok((*f)->append("rec")));
+  const auto& trace = env.trace();
+  auto r = materialize_crash_state(trace, trace.size());
+  ASSERT_TRUE(is_ok(r));
+  EXPECT_EQ(*read_file(r->get(), "/db/seg"),
+            std::string("hdr\0\0\0\0\0\0\0", 10));
+  CrashStateOptions torn;
+  torn.tear_mode = TearMode::kCut;
+  torn.tear_keep_bytes = 1;
+  r = materialize_crash_state(trace, trace.size(), torn);
+  ASSERT_TRUE(is_ok(r));
+  EXPECT_EQ(*read_file(r->get(), "/db/seg"),
+            std::string("hdrr\0\0\0\0\0\0", 10));
 }
 
 TEST(FaultInjectionTrace, MaterializedEnvTakesFurtherFaults) {

@@ -15,6 +15,7 @@
 #include "strata/durability/log/progress.h"
 #include "strata/durability/log/slot.h"
 #include "strata/durability/testing/fault_injection_env.h"
+#include "log/progress_file.h"
 #include "support/log_test_util.h"
 
 namespace strata::durability::log {
@@ -81,7 +82,8 @@ std::vector<uint64_t> segment_numbers(Env* env, const std::string& dir) {
 }
 
 // Every destination segment is a prefix of the source's file of that
-// number (the whole file when `complete`).
+// number (when `complete`, the whole file but for the zeros a preallocated
+// source segment goes on with).
 void expect_byte_prefix(Env* env, bool complete) {
   for (uint64_t n : segment_numbers(env, kDst)) {
     auto src = read_file(env, testutil::segment_path(kSrc, n));
@@ -90,7 +92,8 @@ void expect_byte_prefix(Env* env, bool complete) {
     ASSERT_LE(dst.size(), src->size()) << "segment " << n;
     EXPECT_EQ(src->substr(0, dst.size()), dst) << "segment " << n;
     if (complete) {
-      EXPECT_EQ(src->size(), dst.size()) << "segment " << n;
+      EXPECT_EQ(src->find_first_not_of('\0', dst.size()), std::string::npos)
+          << "segment " << n;
     }
   }
 }
@@ -137,6 +140,44 @@ TEST_F(LogShipperTest, ReplicaIsByteIdenticalAndReadable) {
   expect_record_prefix(env_.get(), expected_records(60), 60);
   EXPECT_EQ(testutil::must_read(env_.get(), "/t/src/START"),
             testutil::must_read(env_.get(), "/t/dst/START"));
+}
+
+TEST_F(LogShipperTest, PreallocatedSourceShipsItsRecordsNotItsZeros) {
+  auto w = open_writer(env_.get(), kSrc);
+  for (int i = 0; i < 60; i += 6) {
+    append_records(w.get(), i, i + 6);
+    // Every rotation then goes into a zero-filled segment.
+    WriterAccess::wait_preparer_idle(w.get());
+  }
+  ASSERT_GT(w->stats().preallocated_segments, 2u);
+  ASSERT_EQ(w->stats().preallocated_segments, w->stats().rotations);
+  for (bool unsynced : {false, true}) {
+    LogShipperOptions o;
+    o.ship_unsynced = unsynced;
+    auto r = ship(env_.get(), o);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    EXPECT_EQ(r->shipped_lsn, w->end_lsn());
+    expect_byte_prefix(env_.get(), true);
+    expect_record_prefix(env_.get(), expected_records(60), 60);
+  }
+  // The zero tails are not shipped (the replica's segments grow as
+  // written), and the replica opens for writing as a log.
+  uint64_t src_bytes = 0;
+  uint64_t dst_bytes = 0;
+  for (uint64_t n : segment_numbers(env_.get(), kDst)) {
+    src_bytes += *env_->file_size(testutil::segment_path(kSrc, n));
+    dst_bytes += *env_->file_size(testutil::segment_path(kDst, n));
+  }
+  EXPECT_LT(dst_bytes, src_bytes);
+  ASSERT_TRUE(w->close().ok());
+  LogWriterOptions ro;
+  ro.env = env_.get();
+  ro.create_if_missing = false;
+  OpenReport report;
+  auto replica = LogWriter::open(kDst, ro, &report);
+  ASSERT_TRUE(replica.ok()) << replica.status().to_string();
+  EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(report.end_lsn, w->end_lsn());
 }
 
 TEST_F(LogShipperTest, ReplicaPublishesItsOwnProgressForTailers) {

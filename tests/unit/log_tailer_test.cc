@@ -440,6 +440,46 @@ TEST_F(TailerTest, FollowingReadsOnlyTheBytesAppendedSinceTheLastRead) {
   }
 }
 
+TEST_F(TailerTest, FollowsPreallocatedSegmentsDurableAndUnsynced) {
+  // Batched with a long interval: the eager tailer sees records before
+  // they are durable, the other after each sync.
+  auto w = LogWriter::open(dir_, options(DurabilityMode::batched(60000, 1000)));
+  ASSERT_TRUE(w.ok());
+  LogTailerOptions o;
+  o.writer = w->get();
+  auto durable_only = tailer(o);
+  o.deliver_unsynced = true;
+  auto eager = tailer(o);
+  std::vector<std::string> all;
+  Drained durable_got;
+  for (int round = 0; round < 8; ++round) {
+    // A few records at a time; the preparer is done before the next ones,
+    // so every rotation goes into a zero-filled segment.
+    auto recs = append_n(w->get(), round * 6, 6);
+    WriterAccess::wait_preparer_idle(w->get());
+    all.insert(all.end(), recs.begin(), recs.end());
+    Drained d = drain(eager.get());
+    ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+    EXPECT_EQ(d.payloads, recs) << "round " << round;
+    // Nothing durable past the last sync: the durable tailer waits at the
+    // unsynced records (and the zeros after them), then gets them.
+    Drained none = drain(durable_only.get());
+    ASSERT_TRUE(none.status.ok()) << none.status.to_string();
+    durable_got.payloads.insert(durable_got.payloads.end(),
+                                none.payloads.begin(), none.payloads.end());
+    ASSERT_TRUE((*w)->sync().ok());
+    d = drain(durable_only.get());
+    ASSERT_TRUE(d.status.ok()) << d.status.to_string();
+    durable_got.payloads.insert(durable_got.payloads.end(), d.payloads.begin(),
+                                d.payloads.end());
+  }
+  EXPECT_EQ(durable_got.payloads, all);
+  const LogWriterStats st = (*w)->stats();
+  EXPECT_GT(st.rotations, 1u);
+  EXPECT_EQ(st.preallocated_segments, st.rotations);
+  ASSERT_TRUE((*w)->close().ok());
+}
+
 TEST_F(TailerTest, ResumingAfterTheLastRecordOfAnIdleLogReadsItOnce) {
   auto w = LogWriter::open(dir_, options());
   ASSERT_TRUE(w.ok());

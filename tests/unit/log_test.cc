@@ -278,9 +278,19 @@ TEST_F(LogDamageTest, TruncatedHeaderIsABadHeader) {
   EXPECT_EQ(all.problems[0].kind, ProblemKind::kBadHeader);
 }
 
-TEST_F(LogDamageTest, ZeroFilledAndGarbageTailsAreTornTails) {
+TEST_F(LogDamageTest, ZeroTailIsACleanEnd) {
+  // Zeros to the end of a segment are its unwritten, preallocated rest.
   std::string seg = one_segment(3);
-  for (char fill : {'\0', '\x5a'}) {
+  put_segment(1, seg + std::string(100, '\0'));
+  auto all = read_all(env_.get(), dir_, RecoveryMode::kAbsoluteConsistency);
+  ASSERT_TRUE(all.status.ok()) << all.status.to_string();
+  EXPECT_EQ(all.payloads.size(), 3U);
+  EXPECT_TRUE(all.problems.empty());
+}
+
+TEST_F(LogDamageTest, GarbageTailIsATornTail) {
+  std::string seg = one_segment(3);
+  for (char fill : {'\x5a'}) {
     put_segment(1, seg + std::string(100, fill));
     auto all = read_all(env_.get(), dir_);
     ASSERT_TRUE(all.status.ok());

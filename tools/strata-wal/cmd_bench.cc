@@ -192,6 +192,7 @@ int run_bench(const BenchArgs& args) {
   w.entries = args.entries;
   w.value_size = static_cast<std::size_t>(args.value_size);
   w.segment_size = args.segment_size;
+  w.preallocate_segments = !args.no_preallocate;
   w.async_depth = args.async_depth;
   if (args.mode == "strict") {
     w.mode = sd::DurabilityMode::strict();
@@ -337,6 +338,9 @@ int run_bench(const BenchArgs& args) {
     // Upper bounds of the histogram buckets holding the percentiles.
     j["sync_us_p50_under"] = stats.sync_micros_percentile(50) + 1;
     j["sync_us_p99_under"] = stats.sync_micros_percentile(99) + 1;
+    j["rotations"] = stats.rotations;
+    j["preallocated_segments"] = stats.preallocated_segments;
+    j["preallocation_misses"] = stats.preallocation_misses;
     j["ceilings"] = {
         {"write_fdatasync", ceilings ? ceiling_json(sync_ceiling) : Json()},
         {"write", want_write ? ceiling_json(write_ceiling) : Json()}};
@@ -369,6 +373,13 @@ int run_bench(const BenchArgs& args) {
                  : fmt::format(" (p50 under {} us, p99 under {} us)",
                                stats.sync_micros_percentile(50) + 1,
                                stats.sync_micros_percentile(99) + 1));
+  if (stats.rotations > 0) {
+    fmt::print(
+        "  segments  {} rotations: {} into preallocated segments, {} "
+        "preallocation misses\n",
+        stats.rotations, stats.preallocated_segments,
+        stats.preallocation_misses);
+  }
   if (ceilings) {
     fmt::print(
         "  ceiling   write+fdatasync of {} B: {:.0f} ops/s (p50 {}); "

@@ -32,6 +32,7 @@ struct WriteArgs {
   std::string ack_file;
   uint64_t seed = 1;
   uint64_t segment_size = 0;  // 0: the library's default
+  bool no_preallocate = false;
   bool quiet = false;
 };
 
@@ -101,6 +102,7 @@ struct BenchArgs {
   uint64_t value_size = 128;
   uint64_t ceiling_ms = 1000;  // 0: no ceilings
   uint64_t segment_size = 0;
+  bool no_preallocate = false;
   uint64_t async_depth = 0;  // 0: synchronous commits
   bool keep = false;
   bool json = false;

@@ -101,6 +101,9 @@ int run(int argc, char** argv) {
   add_u64(c_write, "--segment-size", &write.segment_size,
           "advanced: target segment size in bytes for a new or reopened "
           "log (default 64 MiB; small values make many segments, for tests)");
+  c_write->add_flag("--no-preallocate", write.no_preallocate,
+                    "advanced: let segments grow with each append instead "
+                    "of zero-filling the next one ahead of use");
   c_write->add_flag("--quiet,-q", write.quiet, "no progress bar");
 
   DumpArgs dump;
@@ -254,6 +257,9 @@ int run(int argc, char** argv) {
           "how long each ceiling loop runs (default 1000; 0: none)");
   add_u64(c_bench, "--segment-size", &bench.segment_size,
           "advanced: target segment size in bytes (default 64 MiB)");
+  c_bench->add_flag("--no-preallocate", bench.no_preallocate,
+                    "let segments grow with each append instead of "
+                    "zero-filling the next one ahead of use");
   add_u64(c_bench, "--async", &bench.async_depth,
           "commit asynchronously with up to N commits in flight per thread "
           "(latency: call to callback)");

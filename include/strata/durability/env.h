@@ -26,9 +26,11 @@ namespace strata::durability {
 
 // A file open for writing. Writes go to the file at position(), which starts
 // at 0 for a new file and at the end for a reopened one; each append moves
-// it forward. Appends are unbuffered: when append returns, the bytes are in
-// the operating system (a process crash keeps them; a power cut may not).
-// Not thread-safe, except that sync() may run concurrently with append().
+// it forward (an append before the end overwrites the bytes there; the file
+// grows only past its end). Appends are unbuffered: when append returns, the
+// bytes are in the operating system (a process crash keeps them; a power cut
+// may not). Not thread-safe, except that sync() may run concurrently with
+// append().
 class WritableFile {
  public:
   WritableFile() = default;
@@ -67,6 +69,12 @@ class WritableFile {
   // faults into writes must not hand out memory it cannot see): the caller
   // then uses overwrite().
   virtual Result<char*> map_for_rewrite(std::size_t size);
+  // Moves position() to `position` (at most the file's size) without
+  // changing the file: the next appends overwrite the bytes from there on
+  // in place. For writing into a preallocated, zero-filled file, whose size
+  // then does not change as records land (so an fdatasync need not commit
+  // a size change). NotSupported by default; the caller then does without.
+  virtual Status seek(uint64_t position);
   virtual uint64_t position() const = 0;
   // Closes the file; later calls fail. The destructor closes too, ignoring
   // errors, so call close() where the error matters.

@@ -55,6 +55,17 @@ struct LogWriterOptions {
   // more than this many bytes beyond what was asked to be retired, the
   // slot is dropped instead (oldest first). 0: no cap.
   uint64_t max_slot_retained_bytes = 0;
+  // Write the next segment ahead of use: a background thread fills a file
+  // with real zeros up to segment_size and syncs it, and the rotation
+  // renames it into place, so that appends overwrite zeros instead of
+  // growing the file, and an fdatasync after them need not commit a size
+  // change (on ext4, a journal commit). Used in Strict and Batched modes;
+  // ignored in None mode, which never syncs, so that zero-filling would
+  // only double its write traffic. The preparation starts once the current
+  // segment is an eighth full, so a log that stays small never pays for
+  // it; the first segment of a new log is not preallocated (see
+  // docs/format.md, "Preallocated segments").
+  bool preallocate_segments = true;
 };
 
 struct AppendOptions {
@@ -107,6 +118,10 @@ struct LogWriterStats {
   uint64_t rotations = 0;       // segments sealed
   uint64_t max_group_size = 0;  // most appends in one group
   uint64_t slots_dropped = 0;   // slots dropped to respect the size cap
+  // Rotations into a segment the preparer had zero-filled, and rotations
+  // that found it not ready (or failed) and made the segment as it grows.
+  uint64_t preallocated_segments = 0;
+  uint64_t preallocation_misses = 0;
   // Group sizes: bucket i counts groups of [2^i, 2^(i+1)) appends.
   std::array<uint64_t, 16> group_size_histogram{};
   // Sync latency: bucket i counts syncs of [2^i, 2^(i+1)) microseconds.

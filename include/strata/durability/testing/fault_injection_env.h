@@ -105,7 +105,8 @@ struct EnvOp {
     kInitialState,  // the files under the recording root (always first)
     kCreate,        // new_writable_file(path) -> handle
     kReopen,        // reopen_writable_file(path) -> handle
-    kAppend,        // handle: data written at offset `size`
+    kAppend,        // handle: data written at offset `size` (a replay
+                    // seeks there first when the handle is elsewhere)
     kTruncate,      // handle: truncated to `size`
     kSync,          // handle: sync()
     kFsync,         // handle: fsync()
@@ -169,7 +170,9 @@ class FaultInjectionEnv : public EnvWrapper {
   // Tears the most recent append (through any handle of this Env): of its
   // bytes only the first keep_bytes stay; the rest is dropped (kCut),
   // zeroed (kZeros) or replaced by pseudo-random bytes (kGarbage, the same
-  // for the same offset and length). Applied to the base file at once, and
+  // for the same offset and length). An append inside the file (after
+  // WritableFile::seek) that kCut tears leaves the old bytes where the new
+  // ones did not land. Applied to the base file at once, and
   // the file's durable image becomes its torn current image: a torn write
   // is one that reached the disk in part, so a following power cut keeps
   // it (and everything before it in that file). Open handles on that file
@@ -268,6 +271,8 @@ class FaultInjectionEnv : public EnvWrapper {
     uint64_t id = 0;
     uint64_t offset = 0;
     uint64_t length = 0;
+    uint64_t old_size = 0;  // the file's size before the append
+    std::string previous;   // the bytes it overwrote (inside old_size)
   };
   LastAppend last_append_;
 

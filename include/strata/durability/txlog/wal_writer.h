@@ -44,6 +44,8 @@ struct WalWriterOptions {
   DurabilityMode mode = DurabilityMode::batched();
   bool create_if_missing = true;
   uint64_t segment_size = log::kDefaultSegmentSize;
+  // Zero-fill the next segment ahead of use (log::LogWriterOptions).
+  bool preallocate_segments = true;
   // The largest entry payload; larger writes fail with InvalidArgument and
   // write nothing. At most kMaxPayloadSizeLimit.
   std::size_t max_payload_size = kDefaultMaxPayloadSize;
