@@ -27,6 +27,22 @@ TEST(BenchHarness, BenchKeyIsThreadSeqAndEntryInSixteenDigits) {
             "2323456789012345");
 }
 
+TEST(BenchHarness, KeyWrittenInPlaceIsBenchKey) {
+  std::string key(sb::kBenchKeySize, 'x');
+  sb::bench_key_to(key.data(), 7, 123456, 42);
+  EXPECT_EQ(key, sb::bench_key(7, 123456, 42));
+}
+
+TEST(BenchHarness, CommitRingHoldsAtMost256CommitsAndAtLeastOne) {
+  EXPECT_EQ(sb::commit_ring_size(1, 128), 256U);
+  EXPECT_EQ(sb::commit_ring_size(10, 128), 256U);
+  // A large commit gets fewer slots, so a ring stays near 8 MiB.
+  const uint64_t big = sb::commit_ring_size(10, 64 * 1024);
+  EXPECT_LT(big, 256U);
+  EXPECT_LE(big * 10 * 64 * 1024, 8ULL << 20);
+  EXPECT_EQ(sb::commit_ring_size(1, 64ULL << 20), 1U);
+}
+
 TEST(BenchHarness, HistogramPercentilesAreWithinTheirBucket) {
   sb::LatencyHistogram h;
   for (uint64_t ns = 1; ns <= 100000; ++ns) h.record(ns);
