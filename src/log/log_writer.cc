@@ -1203,6 +1203,16 @@ namespace {
 template <class AppendFn>
 Result<AppendResult> append_views(std::span<const std::string_view> records,
                                   AppendFn&& append_batch) {
+  if (records.size() == 1) {
+    // The usual single-record commit: no size table to set up.
+    const std::string_view record = records[0];
+    const std::size_t size = record.size();
+    auto copy = [record](std::size_t, char* out) {
+      if (!record.empty()) std::memcpy(out, record.data(), record.size());
+    };
+    return append_batch(
+        RecordBatch{std::span<const std::size_t>(&size, 1), copy});
+  }
   RecordSizes sizes(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     sizes[i] = records[i].size();

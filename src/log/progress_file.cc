@@ -19,6 +19,9 @@ namespace strata::durability::log {
 namespace {
 constexpr uint16_t kProgressVersion = 1;
 constexpr uint16_t kFlagWriterOpen = 1;
+// Where durable_lsn starts: the bytes before it stay the same while the
+// writer is open.
+constexpr std::size_t kLsnOffset = 32;
 }  // namespace
 
 std::string encode_progress(const PublishedProgress& p) {
@@ -103,6 +106,7 @@ Status ProgressPublisher::open(Lsn lsn) {
   cur_.writer_open = true;
   cur_.sequence = 1;
   encode_progress_to(cur_, image_);
+  prefix_crc_ = crc32c::value(image_, kLsnOffset);
   STRATA_RETURN_IF_ERROR(
       write_file_atomically(env_, dir_, kProgressFileName,
                             std::string_view(image_, kProgressFileSize)));
@@ -123,6 +127,7 @@ void ProgressPublisher::write_locked() {
   if (!file_) return;
   ++cur_.sequence;
   encode_progress_to(cur_, image_);
+  prefix_crc_ = crc32c::value(image_, kLsnOffset);
   emit_locked();
 }
 
@@ -147,11 +152,14 @@ void ProgressPublisher::publish(Lsn durable, Lsn end) {
     // Called after every write group: only the LSNs, the sequence and the
     // checksum change, so patch those in the kept image (the same bytes
     // encode_progress_to would give) instead of encoding all of it.
+    // The checksum goes on from the unchanged prefix's.
     ++cur_.sequence;
-    encode_fixed64(image_ + 32, cur_.durable_lsn);
-    encode_fixed64(image_ + 40, cur_.end_lsn);
-    encode_fixed64(image_ + 48, cur_.sequence);
-    encode_fixed32(image_ + 60, crc32c::mask(crc32c::value(image_, 60)));
+    encode_fixed64(image_ + kLsnOffset, cur_.durable_lsn);
+    encode_fixed64(image_ + kLsnOffset + 8, cur_.end_lsn);
+    encode_fixed64(image_ + kLsnOffset + 16, cur_.sequence);
+    const uint32_t crc =
+        crc32c::extend(prefix_crc_, image_ + kLsnOffset, 60 - kLsnOffset);
+    encode_fixed32(image_ + 60, crc32c::mask(crc));
     emit_locked();
   }
   ++version_;

@@ -81,6 +81,7 @@ class ProgressPublisher {
   char* mapped_ = nullptr;
   // The record as last encoded (cur_'s bytes once file_ is open).
   char image_[kProgressFileSize] = {};
+  uint32_t prefix_crc_ = 0;  // CRC32C of image_'s first 32 bytes
   Status first_error_;
 };
 
