@@ -8,8 +8,9 @@
 // therefore pays no added delay, and under load one fdatasync covers many
 // commits. An appender that finds nobody queued and no leader at work
 // skips the queue altogether (append_alone): it marks itself the leader,
-// writes, and hands the lead to whoever queued meanwhile. In Batched mode a background thread syncs on a timer and after
-// batch_size appends, so an idle log still becomes durable.
+// writes, and hands the lead to whoever queued meanwhile. In Batched mode
+// a background thread syncs on a timer and after batch_size appends, so an
+// idle log still becomes durable.
 //
 // append_async() goes through the same queue but never makes the leader
 // sync: its callback waits in pending_ (in LSN order, since leaders append
