@@ -6,8 +6,11 @@
 // others sleep, each on a futex word of its own, until the leader marks
 // them done and wakes them after releasing the writer's mutex. A lone writer
 // therefore pays no added delay, and under load one fdatasync covers many
-// commits. In Batched mode a background thread syncs on a timer and after
-// batch_size appends, so an idle log still becomes durable.
+// commits. An appender that finds nobody queued and no leader at work
+// skips the queue altogether (append_alone): it marks itself the leader,
+// writes, and hands the lead to whoever queued meanwhile. In Batched mode
+// a background thread syncs on a timer and after batch_size appends, so an
+// idle log still becomes durable.
 //
 // append_async() goes through the same queue but never makes the leader
 // sync: its callback waits in pending_ (in LSN order, since leaders append
@@ -173,8 +176,25 @@ class LogWriter::Impl {
                          OpenReport* report);
   Status write_start(uint64_t first_segment, Lsn first_lsn);
 
+  // What a write group put in the log, for the leader to account for under
+  // mu_ once it is done.
+  struct GroupTotals {
+    uint64_t records = 0;
+    uint64_t bytes = 0;  // framing included
+  };
+
+  // The leader's work when nothing is queued and no leader is at work: its
+  // own batch, written (and synced when asked) without the queue. Called
+  // with leading_ set.
+  Result<AppendResult> append_alone(Waiter* w);
+  // Under mu_, once a leader's group (of `appends` batches, ending at
+  // `end`) is in the OS, and durable when `synced`: LSNs, stats and the
+  // mode's syncer.
+  void note_group_locked(std::size_t appends, const GroupTotals& totals,
+                         Lsn end, bool synced, uint64_t sync_micros);
+
   // Leader-only (not under mu_).
-  Status write_group(std::span<Waiter*> group);
+  Status write_group(std::span<Waiter*> group, GroupTotals* totals);
   Status flush_buffer();
   Status rotate();
   Status sync_file(const std::shared_ptr<WritableFile>& file);
@@ -225,6 +245,10 @@ class LogWriter::Impl {
   mutable std::mutex mu_;
   std::condition_variable durable_cv_;
   std::deque<Waiter*> queue_;
+  // An uncontended appender leads without being in queue_ (append_alone):
+  // while it writes, newcomers queue behind it and it hands the lead to the
+  // front one when done. Otherwise the leader is queue_.front().
+  bool leading_ = false;
   Status poisoned_;
   bool closed_ = true;
   bool closing_ = false;  // close() has begun: no new appends
@@ -616,8 +640,17 @@ Result<AppendResult> LogWriter::Impl::append(const RecordBatch& batch,
     return Status::invalid_argument("append to a closed log");
   }
   if (!poisoned_.ok()) return poisoned_;
+  const bool leader_at_work = leading_ || !queue_.empty();
+  if (!leader_at_work && done == nullptr) {
+    // Nobody to share a group with and nobody to wake us: lead without the
+    // queue. (An asynchronous batch takes the queued path, which hands its
+    // callback on.)
+    leading_ = true;
+    l.unlock();
+    return append_alone(&w);
+  }
   queue_.push_back(&w);
-  if (queue_.size() > 1) {
+  if (leader_at_work) {
     // A leader is at work: sleep until it (or a later one) is done with
     // this batch or hands over the lead. Never under mu_.
     l.unlock();
@@ -647,10 +680,11 @@ Result<AppendResult> LogWriter::Impl::append(const RecordBatch& batch,
   Status s = poisoned_;
   l.unlock();
 
+  GroupTotals totals;
   Lsn group_end = 0;
   uint64_t sync_micros = 0;
   bool synced = false;
-  if (s.ok()) s = write_group(group);
+  if (s.ok()) s = write_group(group, &totals);
   if (s.ok()) {
     group_end = group.back()->result.end_lsn;
     if (need_sync) {
@@ -661,20 +695,11 @@ Result<AppendResult> LogWriter::Impl::append(const RecordBatch& batch,
     }
   }
 
-  if (s.ok() && progress_) {
-    progress_->publish(synced ? group_end : durable_lsn_.load(), group_end);
-  }
   l.lock();
   if (!s.ok()) {
     poison_locked(s);
   } else {
-    written_lsn_ = std::max(written_lsn_, group_end);
-    ++stats_.groups;
-    stats_.appends += group.size();
-    stats_.max_group_size =
-        std::max<uint64_t>(stats_.max_group_size, group.size());
-    ++stats_.group_size_histogram[bucket_of(
-        group.size(), stats_.group_size_histogram.size())];
+    note_group_locked(group.size(), totals, group_end, synced, sync_micros);
     bool wake_syncer = false;
     for (Waiter* q : group) {
       if (q->callback == nullptr) continue;
@@ -692,22 +717,6 @@ Result<AppendResult> LogWriter::Impl::append(const RecordBatch& batch,
       start_async_syncer_locked();
       async_cv_.notify_one();
     }
-    if (synced) {
-      ++stats_.syncs;
-      ++stats_.sync_micros_histogram[bucket_of(
-          sync_micros, stats_.sync_micros_histogram.size())];
-      unsynced_appends_ = 0;
-      note_durable(group_end);
-    } else if (options_.mode.is_batched()) {
-      bool first = unsynced_appends_ == 0;
-      if (first) oldest_unsynced_nanos_ = env_->monotonic_nanos();
-      unsynced_appends_ += group.size();
-      // The syncer sleeps without a deadline while nothing is pending: wake
-      // it to start the interval, and again once a batch is full.
-      if (first || unsynced_appends_ >= options_.mode.batch_size()) {
-        syncer_sleeper_->wake();
-      }
-    }
   }
   Status result_status = s.ok() ? Status() : poisoned_;
   for (Waiter* q : group) {
@@ -716,7 +725,12 @@ Result<AppendResult> LogWriter::Impl::append(const RecordBatch& batch,
   }
   Waiter* next = queue_.empty() ? nullptr : queue_.front();
   const bool callbacks = !pending_.empty();
+  const Lsn durable = durable_lsn_.load();
   l.unlock();
+  // Published after end_lsn_ moved (under mu_ above), so that an LSN a
+  // tailer sees is never past end_lsn(); the publisher keeps the maximum
+  // when a later leader gets there first.
+  if (s.ok() && progress_) progress_->publish(durable, group_end);
   // Wake outside mu_, so that no woken thread runs into it. The followers
   // first: most of them commit again at once, and the next leader, woken
   // last, then finds them queued, so each flush covers more commits
@@ -735,7 +749,76 @@ Result<AppendResult> LogWriter::Impl::append(const RecordBatch& batch,
   return w.result;
 }
 
-Status LogWriter::Impl::write_group(std::span<Waiter*> group) {
+Result<AppendResult> LogWriter::Impl::append_alone(Waiter* w) {
+  // The queued path's leader work for a group of one, minus what only a
+  // group needs: no group vector, no queue, no one to wake but a newcomer
+  // that queued meanwhile, and mu_ taken once after the write.
+  GroupTotals totals;
+  uint64_t sync_micros = 0;
+  bool synced = false;
+  Status s = write_group(std::span<Waiter*>(&w, 1), &totals);
+  const Lsn end = w->result.end_lsn;
+  if (s.ok() && (options_.mode.is_strict() || w->sync)) {
+    const uint64_t t0 = env_->monotonic_nanos();
+    s = seg_.file->sync();
+    sync_micros = (env_->monotonic_nanos() - t0) / 1000;
+    synced = s.ok();
+  }
+
+  std::unique_lock<std::mutex> l(mu_);
+  leading_ = false;
+  if (!s.ok()) {
+    poison_locked(s);
+    s = poisoned_;
+  } else {
+    note_group_locked(1, totals, end, synced, sync_micros);
+  }
+  Waiter* next = queue_.empty() ? nullptr : queue_.front();
+  const bool callbacks = !pending_.empty();
+  const Lsn durable = durable_lsn_.load();
+  l.unlock();
+  if (s.ok() && progress_) progress_->publish(durable, end);
+  if (next != nullptr) {
+    next->state.store(kLeader);
+    WaitWord::wake(&next->state);
+  }
+  if (callbacks) run_callbacks();
+  if (!s.ok()) return s;
+  return w->result;
+}
+
+void LogWriter::Impl::note_group_locked(std::size_t appends,
+                                        const GroupTotals& totals, Lsn end,
+                                        bool synced, uint64_t sync_micros) {
+  end_lsn_ = end;
+  written_lsn_ = std::max(written_lsn_, end);
+  stats_.records += totals.records;
+  stats_.bytes += totals.bytes;
+  ++stats_.groups;
+  stats_.appends += appends;
+  stats_.max_group_size = std::max<uint64_t>(stats_.max_group_size, appends);
+  ++stats_.group_size_histogram[bucket_of(appends,
+                                          stats_.group_size_histogram.size())];
+  if (synced) {
+    ++stats_.syncs;
+    ++stats_.sync_micros_histogram[bucket_of(
+        sync_micros, stats_.sync_micros_histogram.size())];
+    unsynced_appends_ = 0;
+    note_durable(end);
+  } else if (options_.mode.is_batched()) {
+    bool first = unsynced_appends_ == 0;
+    if (first) oldest_unsynced_nanos_ = env_->monotonic_nanos();
+    unsynced_appends_ += appends;
+    // The syncer sleeps without a deadline while nothing is pending: wake
+    // it to start the interval, and again once a batch is full.
+    if (first || unsynced_appends_ >= options_.mode.batch_size()) {
+      syncer_sleeper_->wake();
+    }
+  }
+}
+
+Status LogWriter::Impl::write_group(std::span<Waiter*> group,
+                                    GroupTotals* totals) {
   buf_.clear();
   uint64_t bytes = 0;
   uint64_t records = 0;
@@ -778,10 +861,10 @@ Status LogWriter::Impl::write_group(std::span<Waiter*> group) {
       prep_requested_ != seg_.header.number + 1) {
     request_prepared(seg_.header.number + 1);
   }
-  std::lock_guard<std::mutex> l(mu_);
-  end_lsn_ = group.back()->result.end_lsn;
-  stats_.records += records;
-  stats_.bytes += bytes;
+  // Accounted for by the leader under mu_, together with the rest of the
+  // group's bookkeeping (one lock instead of two).
+  totals->records = records;
+  totals->bytes = bytes;
   return Status();
 }
 
@@ -1263,8 +1346,8 @@ Status LogWriter::Impl::close() {
   std::unique_lock<std::mutex> l(mu_);
   if (closed_ || closing_) return Status();
   closing_ = true;
-  // Let queued appends finish first.
-  while (!queue_.empty()) {
+  // Let queued appends (and a lone leader's) finish first.
+  while (leading_ || !queue_.empty()) {
     l.unlock();
     std::this_thread::sleep_for(std::chrono::microseconds(50));
     l.lock();
@@ -1345,6 +1428,16 @@ namespace {
 template <class AppendFn>
 Result<AppendResult> append_views(std::span<const std::string_view> records,
                                   AppendFn&& append_batch) {
+  if (records.size() == 1) {
+    // The usual single-record commit: no size table to set up.
+    const std::string_view record = records[0];
+    const std::size_t size = record.size();
+    auto copy = [record](std::size_t, char* out) {
+      if (!record.empty()) std::memcpy(out, record.data(), record.size());
+    };
+    return append_batch(
+        RecordBatch{std::span<const std::size_t>(&size, 1), copy});
+  }
   RecordSizes sizes(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     sizes[i] = records[i].size();

@@ -19,6 +19,9 @@ namespace strata::durability::log {
 namespace {
 constexpr uint16_t kProgressVersion = 1;
 constexpr uint16_t kFlagWriterOpen = 1;
+// Where durable_lsn starts: the bytes before it stay the same while the
+// writer is open.
+constexpr std::size_t kLsnOffset = 32;
 }  // namespace
 
 std::string encode_progress(const PublishedProgress& p) {
@@ -102,8 +105,11 @@ Status ProgressPublisher::open(Lsn lsn) {
   cur_.end_lsn = lsn;
   cur_.writer_open = true;
   cur_.sequence = 1;
-  STRATA_RETURN_IF_ERROR(write_file_atomically(env_, dir_, kProgressFileName,
-                                               encode_progress(cur_)));
+  encode_progress_to(cur_, image_);
+  prefix_crc_ = crc32c::value(image_, kLsnOffset);
+  STRATA_RETURN_IF_ERROR(
+      write_file_atomically(env_, dir_, kProgressFileName,
+                            std::string_view(image_, kProgressFileSize)));
   STRATA_ASSIGN_OR_RETURN(
       file_, env_->reopen_writable_file(join_path(dir_, kProgressFileName)));
   // Rewritten after every write group: in None mode a pwrite each time
@@ -120,13 +126,17 @@ Status ProgressPublisher::open(Lsn lsn) {
 void ProgressPublisher::write_locked() {
   if (!file_) return;
   ++cur_.sequence;
-  char bytes[kProgressFileSize];
-  encode_progress_to(cur_, bytes);
+  encode_progress_to(cur_, image_);
+  prefix_crc_ = crc32c::value(image_, kLsnOffset);
+  emit_locked();
+}
+
+void ProgressPublisher::emit_locked() {
   if (mapped_ != nullptr) {
-    std::memcpy(mapped_, bytes, sizeof(bytes));
+    std::memcpy(mapped_, image_, sizeof(image_));
     return;
   }
-  Status s = file_->overwrite(0, std::string_view(bytes, sizeof(bytes)));
+  Status s = file_->overwrite(0, std::string_view(image_, sizeof(image_)));
   if (!s.ok() && first_error_.ok()) {
     first_error_ = s.with_context("publishing progress");
   }
@@ -138,9 +148,24 @@ void ProgressPublisher::publish(Lsn durable, Lsn end) {
   if (durable <= cur_.durable_lsn && end <= cur_.end_lsn) return;
   cur_.durable_lsn = std::max(cur_.durable_lsn, durable);
   cur_.end_lsn = std::max(cur_.end_lsn, end);
-  write_locked();
+  if (file_) {
+    // Called after every write group: only the LSNs, the sequence and the
+    // checksum change, so patch those in the kept image (the same bytes
+    // encode_progress_to would give) instead of encoding all of it.
+    // The checksum goes on from the unchanged prefix's.
+    ++cur_.sequence;
+    encode_fixed64(image_ + kLsnOffset, cur_.durable_lsn);
+    encode_fixed64(image_ + kLsnOffset + 8, cur_.end_lsn);
+    encode_fixed64(image_ + kLsnOffset + 16, cur_.sequence);
+    const uint32_t crc =
+        crc32c::extend(prefix_crc_, image_ + kLsnOffset, 60 - kLsnOffset);
+    encode_fixed32(image_ + 60, crc32c::mask(crc));
+    emit_locked();
+  }
   ++version_;
-  cv_.notify_all();
+  // Most writers have no in-process tailer: skip the broadcast then. A
+  // waiter counts itself under mu_ before it sleeps, so none is missed.
+  if (waiters_ != 0) cv_.notify_all();
 }
 
 Status ProgressPublisher::close(Lsn durable, Lsn end) {
@@ -184,7 +209,9 @@ uint64_t ProgressPublisher::version() const {
 void ProgressPublisher::wait(
     uint64_t seen, std::chrono::steady_clock::time_point deadline) const {
   std::unique_lock<std::mutex> l(mu_);
+  ++waiters_;
   cv_.wait_until(l, deadline, [&] { return version_ + wakeups_ != seen; });
+  --waiters_;
 }
 
 void ProgressPublisher::wake() const {

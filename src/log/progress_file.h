@@ -62,19 +62,26 @@ class ProgressPublisher {
   void wake() const;
 
  private:
+  // Encodes cur_ (after bumping its sequence) into image_ and emits it.
   void write_locked();
+  // Writes image_ over the file (or its mapping).
+  void emit_locked();
 
   Env* env_;
   std::string dir_;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   mutable uint64_t wakeups_ = 0;
+  mutable uint64_t waiters_ = 0;  // threads in wait()
   PublishedProgress cur_;
   uint64_t version_ = 0;
   std::unique_ptr<WritableFile> file_;
   // The file mapped into memory when its Env allows (a rewrite is then a
   // 64-byte copy instead of a pwrite per write group); else null.
   char* mapped_ = nullptr;
+  // The record as last encoded (cur_'s bytes once file_ is open).
+  char image_[kProgressFileSize] = {};
+  uint32_t prefix_crc_ = 0;  // CRC32C of image_'s first 32 bytes
   Status first_error_;
 };
 
