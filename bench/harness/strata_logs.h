@@ -154,6 +154,7 @@ class StrataLog {
       o.kind = sd::log::LogKind::kRaw;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
       o.preallocate_segments = w.preallocate_segments;
+      o.preallocate_new_log = w.preallocate_segments;
       auto r = sd::log::LogWriter::open(dir, o);
       if (!r.ok()) return r.status();
       log->raw_ = std::move(r).value();
@@ -162,6 +163,7 @@ class StrataLog {
       o.mode = w.mode;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
       o.preallocate_segments = w.preallocate_segments;
+      o.preallocate_new_log = w.preallocate_segments;
       auto r = sd::mvcc::WAL::open(dir, o);
       if (!r.ok()) return r.status();
       log->mvcc_ = std::move(r).value();
@@ -170,6 +172,7 @@ class StrataLog {
       o.mode = w.mode;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
       o.preallocate_segments = w.preallocate_segments;
+      o.preallocate_new_log = w.preallocate_segments;
       auto r = sd::txlog::WalWriter::open(dir, o);
       if (!r.ok()) return r.status();
       log->txlog_ = std::move(r).value();

@@ -358,15 +358,31 @@ Status LogWriter::Impl::create_log(OpenReport* report) {
   log_id_ = id.bytes();
   STRATA_RETURN_IF_ERROR(write_start(1, 0));
   uint32_t salt = random_salt();
-  STRATA_RETURN_IF_ERROR(make_segment(1, 0, salt, 0));
   SegmentHeader h;
   h.kind = options_.kind;
   h.log_id = log_id_;
   h.number = 1;
   h.first_lsn = 0;
   h.salt = salt;
+  // With preallocate_new_log the first segment is zero-filled here, before
+  // open() returns, so that the first commits already sync at the device's
+  // rate. A failed fill (a full disk, say) only costs the preallocation.
+  bool prepared = false;
+  if (preallocating() && options_.preallocate_new_log) {
+    if (prepare_file(1).ok()) {
+      {
+        std::lock_guard<std::mutex> l(prep_mu_);
+        prep_ready_ = 1;
+      }
+      STRATA_ASSIGN_OR_RETURN(prepared, take_prepared(h));
+    } else {
+      (void)env_->remove_file(join_path(dir_, prepared_segment_file_name(1)));
+    }
+  }
+  if (!prepared) STRATA_RETURN_IF_ERROR(make_segment(1, 0, salt, 0));
   STRATA_RETURN_IF_ERROR(open_segment_for_append(
-      h, join_path(dir_, segment_file_name(1)), kSegmentHeaderSize));
+      h, join_path(dir_, segment_file_name(1)), kSegmentHeaderSize,
+      /*zero_tail=*/prepared));
   segments_.emplace_back(1, 0);
   end_lsn_ = 0;
   report->created = true;

@@ -114,6 +114,7 @@ Result<std::unique_ptr<WAL>> WAL::open(const std::string& dir,
   lo.create_if_missing = options.create_if_missing;
   lo.segment_size = options.segment_size;
   lo.preallocate_segments = options.preallocate_segments;
+  lo.preallocate_new_log = options.preallocate_new_log;
   lo.max_slot_retained_bytes = options.max_slot_retained_bytes;
   lo.max_record_size = options.max_record_size;
   lo.recovery_mode = options.recovery_mode;

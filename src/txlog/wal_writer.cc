@@ -53,6 +53,7 @@ Result<std::unique_ptr<WalWriter>> WalWriter::open(
   lo.create_if_missing = options.create_if_missing;
   lo.segment_size = options.segment_size;
   lo.preallocate_segments = options.preallocate_segments;
+  lo.preallocate_new_log = options.preallocate_new_log;
   lo.max_slot_retained_bytes = options.max_slot_retained_bytes;
   // A record is the entry header plus the payload.
   lo.max_record_size = options.max_payload_size + kEntryHeaderSizeWithRun;

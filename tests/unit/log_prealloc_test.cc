@@ -390,6 +390,55 @@ TEST_F(LogPreallocTest, LeftoverPreparedFilesAreRemovedOnOpen) {
   expect_log_holds_what_was_written();
 }
 
+TEST_F(LogPreallocTest, NewLogIsZeroFilledAtCreationOnlyWhenAsked) {
+  {
+    auto w = open_writer(options());
+    append(w.get());
+    ASSERT_TRUE(w->close().ok());
+  }
+  // By default a new log's first segment grows with its records.
+  EXPECT_EQ(size_of(1), kSegmentHeaderSize + kRecord);
+  dir_ = "/db/log2";
+  written_.clear();
+
+  LogWriterOptions o = options();
+  o.preallocate_new_log = true;
+  Lsn end = 0;
+  {
+    auto w = open_writer(o);
+    EXPECT_EQ(size_of(1), kSegment);  // before the first append
+    EXPECT_TRUE(prepared_files().empty());
+    append(w.get());
+    append(w.get());
+    end = w->end_lsn();
+    ASSERT_TRUE(w->close().ok());
+  }
+  EXPECT_EQ(size_of(1), kSegment);
+  EXPECT_EQ(end, 2 * kRecord);
+  expect_log_holds_what_was_written();
+  // Reopened, it goes on over the zeros at the right LSN.
+  OpenReport report;
+  auto w = open_writer(o, &report);
+  EXPECT_EQ(report.end_lsn, end);
+  EXPECT_TRUE(report.problems.empty());
+  EXPECT_EQ(report.truncated_bytes, 0U);
+  append(w.get());
+  ASSERT_TRUE(w->close().ok());
+  EXPECT_EQ(size_of(1), kSegment);
+  expect_log_holds_what_was_written();
+}
+
+TEST_F(LogPreallocTest, NoneModeIgnoresPreallocateNewLog) {
+  LogWriterOptions o = options();
+  o.mode = DurabilityMode::none();
+  o.preallocate_new_log = true;
+  auto w = open_writer(o);
+  append(w.get());
+  ASSERT_TRUE(w->close().ok());
+  EXPECT_EQ(size_of(1), kSegmentHeaderSize + kRecord);
+  expect_log_holds_what_was_written();
+}
+
 TEST_F(LogPreallocTest, NoneModeDoesNotPreallocate) {
   LogWriterOptions o = options();
   o.mode = DurabilityMode::none();

@@ -46,8 +46,10 @@ struct WalOptions {
   DurabilityMode mode = DurabilityMode::batched();
   bool create_if_missing = true;
   uint64_t segment_size = log::kDefaultSegmentSize;
-  // Zero-fill the next segment ahead of use (log::LogWriterOptions).
+  // Zero-fill the next segment ahead of use, and with preallocate_new_log
+  // a new log's first segment at creation (log::LogWriterOptions).
   bool preallocate_segments = true;
+  bool preallocate_new_log = false;
   // The largest encoded entry.
   std::size_t max_record_size = log::kDefaultMaxRecordSize;
   // How open() treats damage in the existing log (see log::RecoveryMode).

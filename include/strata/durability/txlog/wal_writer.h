@@ -44,8 +44,10 @@ struct WalWriterOptions {
   DurabilityMode mode = DurabilityMode::batched();
   bool create_if_missing = true;
   uint64_t segment_size = log::kDefaultSegmentSize;
-  // Zero-fill the next segment ahead of use (log::LogWriterOptions).
+  // Zero-fill the next segment ahead of use, and with preallocate_new_log
+  // a new log's first segment at creation (log::LogWriterOptions).
   bool preallocate_segments = true;
+  bool preallocate_new_log = false;
   // The largest entry payload; larger writes fail with InvalidArgument and
   // write nothing. At most kMaxPayloadSizeLimit.
   std::size_t max_payload_size = kDefaultMaxPayloadSize;
