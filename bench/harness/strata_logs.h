@@ -135,7 +135,7 @@ struct StrataWorkload {
   uint64_t entries = 1;
   std::size_t value_size = 128;
   uint64_t segment_size = 0;  // 0: the library's default
-  bool preallocate_segments = true;
+  std::optional<bool> preallocate_segments;  // unset: the mode's default
   uint64_t async_depth = 0;  // 0: synchronous commits
 };
 
@@ -154,7 +154,7 @@ class StrataLog {
       o.kind = sd::log::LogKind::kRaw;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
       o.preallocate_segments = w.preallocate_segments;
-      o.preallocate_new_log = w.preallocate_segments;
+      o.preallocate_new_log = w.preallocate_segments.value_or(true);
       auto r = sd::log::LogWriter::open(dir, o);
       if (!r.ok()) return r.status();
       log->raw_ = std::move(r).value();
@@ -163,7 +163,7 @@ class StrataLog {
       o.mode = w.mode;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
       o.preallocate_segments = w.preallocate_segments;
-      o.preallocate_new_log = w.preallocate_segments;
+      o.preallocate_new_log = w.preallocate_segments.value_or(true);
       auto r = sd::mvcc::WAL::open(dir, o);
       if (!r.ok()) return r.status();
       log->mvcc_ = std::move(r).value();
@@ -172,7 +172,7 @@ class StrataLog {
       o.mode = w.mode;
       if (w.segment_size > 0) o.segment_size = w.segment_size;
       o.preallocate_segments = w.preallocate_segments;
-      o.preallocate_new_log = w.preallocate_segments;
+      o.preallocate_new_log = w.preallocate_segments.value_or(true);
       auto r = sd::txlog::WalWriter::open(dir, o);
       if (!r.ok()) return r.status();
       log->txlog_ = std::move(r).value();

@@ -201,7 +201,10 @@ class LogWriter::Impl {
 
   // The preparer (see the top of the file).
   bool preallocating() const {
-    return options_.preallocate_segments && !options_.mode.is_none();
+    return options_.mode.is_strict()
+               ? options_.preallocate_segments.value_or(true)
+               : options_.mode.is_batched() &&
+                     options_.preallocate_segments.value_or(false);
   }
   // Asks for segment `number` to be prepared; starts the thread.
   void request_prepared(uint64_t number);

@@ -439,6 +439,33 @@ TEST_F(LogPreallocTest, NoneModeIgnoresPreallocateNewLog) {
   expect_log_holds_what_was_written();
 }
 
+TEST_F(LogPreallocTest, BatchedModePreallocatesOnlyWhenAsked) {
+  LogWriterOptions o = options();
+  o.mode = DurabilityMode::batched(60000, 1000);
+  {
+    auto w = open_writer(o);
+    write_into(w.get(), 3, 1);
+    EXPECT_TRUE(prepared_files().empty());
+    EXPECT_EQ(w->stats().preallocated_segments, 0U);
+    EXPECT_EQ(w->stats().preallocation_misses, 0U);
+    ASSERT_TRUE(w->close().ok());
+  }
+  EXPECT_LT(size_of(3), kSegment);
+  expect_log_holds_what_was_written();
+
+  dir_ = "/db/log2";
+  written_.clear();
+  o.preallocate_segments = true;
+  auto w = open_writer(o);
+  trigger_preparer(w.get());
+  WriterAccess::wait_preparer_idle(w.get());
+  write_into(w.get(), 2, 1);
+  EXPECT_EQ(w->stats().preallocated_segments, 1U);
+  ASSERT_TRUE(w->close().ok());
+  EXPECT_EQ(size_of(2), kSegment);
+  expect_log_holds_what_was_written();
+}
+
 TEST_F(LogPreallocTest, NoneModeDoesNotPreallocate) {
   LogWriterOptions o = options();
   o.mode = DurabilityMode::none();

@@ -442,8 +442,11 @@ TEST_F(TailerTest, FollowingReadsOnlyTheBytesAppendedSinceTheLastRead) {
 
 TEST_F(TailerTest, FollowsPreallocatedSegmentsDurableAndUnsynced) {
   // Batched with a long interval: the eager tailer sees records before
-  // they are durable, the other after each sync.
-  auto w = LogWriter::open(dir_, options(DurabilityMode::batched(60000, 1000)));
+  // they are durable, the other after each sync. (Batched preallocates
+  // only when asked.)
+  LogWriterOptions wo = options(DurabilityMode::batched(60000, 1000));
+  wo.preallocate_segments = true;
+  auto w = LogWriter::open(dir_, wo);
   ASSERT_TRUE(w.ok());
   LogTailerOptions o;
   o.writer = w->get();

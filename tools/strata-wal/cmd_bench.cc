@@ -192,7 +192,7 @@ int run_bench(const BenchArgs& args) {
   w.entries = args.entries;
   w.value_size = static_cast<std::size_t>(args.value_size);
   w.segment_size = args.segment_size;
-  w.preallocate_segments = !args.no_preallocate;
+  if (args.no_preallocate) w.preallocate_segments = false;
   w.async_depth = args.async_depth;
   if (args.mode == "strict") {
     w.mode = sd::DurabilityMode::strict();

@@ -228,7 +228,7 @@ int run_write(const WriteArgs& args) {
     mv::WalOptions options;
     options.mode = mode;
     if (args.segment_size > 0) options.segment_size = args.segment_size;
-    options.preallocate_segments = !args.no_preallocate;
+    if (args.no_preallocate) options.preallocate_segments = false;
     auto opened = mv::WAL::open(args.dir, options);
     if (opened.ok()) {
       wal = std::move(opened).value();
@@ -249,7 +249,7 @@ int run_write(const WriteArgs& args) {
     tx::WalWriterOptions options;
     options.mode = mode;
     if (args.segment_size > 0) options.segment_size = args.segment_size;
-    options.preallocate_segments = !args.no_preallocate;
+    if (args.no_preallocate) options.preallocate_segments = false;
     auto opened = tx::WalWriter::open(args.dir, options);
     if (opened.ok()) {
       writer = std::move(opened).value();

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <memory>
 #include <span>
@@ -59,12 +60,17 @@ struct LogWriterOptions {
   // with real zeros up to segment_size and syncs it, and the rotation
   // renames it into place, so that appends overwrite zeros instead of
   // growing the file, and an fdatasync after them need not commit a size
-  // change (on ext4, a journal commit). Used in Strict and Batched modes;
-  // ignored in None mode, which never syncs, so that zero-filling would
-  // only double its write traffic. The preparation starts once the current
-  // segment is an eighth full, so a log that stays small never pays for
-  // it (see docs/format.md, "Preallocated segments").
-  bool preallocate_segments = true;
+  // change (on ext4, a journal commit). Unset, it is on in Strict mode,
+  // where every commit waits for its fdatasync, and off in Batched mode:
+  // there the fdatasyncs are off the commit path, and writing over zeros
+  // while the syncer flushes the same file made each append about 2.5
+  // times slower (docs/performance.md); set it to true to have the
+  // syncer's fdatasyncs cheaper instead. Ignored in None mode, which never
+  // syncs, so that zero-filling would only double its write traffic. The
+  // preparation starts once the current segment is an eighth full, so a
+  // log that stays small never pays for it (see docs/format.md,
+  // "Preallocated segments").
+  std::optional<bool> preallocate_segments;
   // With preallocate_segments, also zero-fill the first segment when open()
   // creates the log, before it returns: the first commits then sync at the
   // device's rate too, for the price of writing segment_size bytes and one

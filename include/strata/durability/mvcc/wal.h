@@ -48,7 +48,7 @@ struct WalOptions {
   uint64_t segment_size = log::kDefaultSegmentSize;
   // Zero-fill the next segment ahead of use, and with preallocate_new_log
   // a new log's first segment at creation (log::LogWriterOptions).
-  bool preallocate_segments = true;
+  std::optional<bool> preallocate_segments;
   bool preallocate_new_log = false;
   // The largest encoded entry.
   std::size_t max_record_size = log::kDefaultMaxRecordSize;

@@ -46,7 +46,7 @@ struct WalWriterOptions {
   uint64_t segment_size = log::kDefaultSegmentSize;
   // Zero-fill the next segment ahead of use, and with preallocate_new_log
   // a new log's first segment at creation (log::LogWriterOptions).
-  bool preallocate_segments = true;
+  std::optional<bool> preallocate_segments;
   bool preallocate_new_log = false;
   // The largest entry payload; larger writes fail with InvalidArgument and
   // write nothing. At most kMaxPayloadSizeLimit.
