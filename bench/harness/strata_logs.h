@@ -134,9 +134,9 @@ struct StrataWorkload {
       strata::durability::DurabilityMode::strict();
   uint64_t entries = 1;
   std::size_t value_size = 128;
-  uint64_t segment_size = 0;  // 0: the library's default
+  uint64_t segment_size = 0;                 // 0: the library's default
   std::optional<bool> preallocate_segments;  // unset: the mode's default
-  uint64_t async_depth = 0;  // 0: synchronous commits
+  uint64_t async_depth = 0;                  // 0: synchronous commits
 };
 
 // One open log of any kind; make_operation() gives each driver thread its

@@ -153,6 +153,19 @@ class LogPreallocTest : public ::testing::Test {
   uint64_t size_of(uint64_t segment) {
     return *env_->file_size(segment_path(dir_, segment));
   }
+  // Writes into a third segment with `o` and checks that nothing was
+  // preallocated: no prepared file, no rotation into one, no zero tails.
+  void expect_segments_grow(const LogWriterOptions& o) {
+    auto w = open_writer(o);
+    write_into(w.get(), 3, 1);
+    EXPECT_TRUE(prepared_files().empty());
+    EXPECT_EQ(w->stats().preallocated_segments, 0U);
+    EXPECT_EQ(w->stats().preallocation_misses, 0U);
+    ASSERT_TRUE(w->close().ok());
+    EXPECT_LT(size_of(2), kSegment);
+    EXPECT_LT(size_of(3), kSegment);
+    expect_log_holds_what_was_written();
+  }
   void expect_log_holds_what_was_written() {
     auto all = read_all(env_.get(), dir_, RecoveryMode::kAbsoluteConsistency);
     ASSERT_TRUE(all.status.ok()) << all.status.to_string();
@@ -442,16 +455,7 @@ TEST_F(LogPreallocTest, NoneModeIgnoresPreallocateNewLog) {
 TEST_F(LogPreallocTest, BatchedModePreallocatesOnlyWhenAsked) {
   LogWriterOptions o = options();
   o.mode = DurabilityMode::batched(60000, 1000);
-  {
-    auto w = open_writer(o);
-    write_into(w.get(), 3, 1);
-    EXPECT_TRUE(prepared_files().empty());
-    EXPECT_EQ(w->stats().preallocated_segments, 0U);
-    EXPECT_EQ(w->stats().preallocation_misses, 0U);
-    ASSERT_TRUE(w->close().ok());
-  }
-  EXPECT_LT(size_of(3), kSegment);
-  expect_log_holds_what_was_written();
+  expect_segments_grow(o);
 
   dir_ = "/db/log2";
   written_.clear();
@@ -469,14 +473,7 @@ TEST_F(LogPreallocTest, BatchedModePreallocatesOnlyWhenAsked) {
 TEST_F(LogPreallocTest, NoneModeDoesNotPreallocate) {
   LogWriterOptions o = options();
   o.mode = DurabilityMode::none();
-  auto w = open_writer(o);
-  write_into(w.get(), 3, 1);
-  EXPECT_TRUE(prepared_files().empty());
-  EXPECT_EQ(w->stats().preallocated_segments, 0U);
-  EXPECT_EQ(w->stats().preallocation_misses, 0U);
-  ASSERT_TRUE(w->close().ok());
-  EXPECT_LT(size_of(2), kSegment);
-  expect_log_holds_what_was_written();
+  expect_segments_grow(o);
 }
 
 TEST_F(LogPreallocTest, ManyRotationsReadBackWhole) {
