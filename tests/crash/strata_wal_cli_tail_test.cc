@@ -78,6 +78,15 @@ void wait_for_commits(const std::string& path, std::size_t commits) {
 
 const std::vector<std::string> kKinds{"mvcc", "txlog"};
 
+// Creates the log at `dir` with one acknowledged transaction (in t/ack), so
+// that it exists before a tailer starts; returns the writer's exit code.
+int write_first_txn(const TempDir& t, const std::string& dir,
+                    const std::string& kind) {
+  return wait_exit(spawn({"write", dir, "--log", kind, "--txns", "1",
+                          "--ack-file", t / "ack", "--quiet"},
+                         t / "w0", t / "w0err"));
+}
+
 TEST(StrataWalCliTail, FollowReceivesEveryAcknowledgedTransactionOnceInOrder) {
   for (const std::string& kind : kKinds) {
     SCOPED_TRACE(kind);
@@ -85,10 +94,7 @@ TEST(StrataWalCliTail, FollowReceivesEveryAcknowledgedTransactionOnceInOrder) {
     const std::string dir = t / "log";
     // The log exists before the tailer starts; the writer then runs in
     // batched mode, so the tailer waits for each sync.
-    ASSERT_EQ(wait_exit(spawn({"write", dir, "--log", kind, "--txns", "1",
-                               "--ack-file", t / "ack", "--quiet"},
-                              t / "w0", t / "w0err")),
-              0);
+    ASSERT_EQ(write_first_txn(t, dir, kind), 0);
     const pid_t tail = spawn({"tail", dir, "--follow", "--json"},
                              t / "tail.out", t / "tail.err");
     const pid_t writer =
@@ -113,10 +119,7 @@ TEST(StrataWalCliTail, RestartOnASlotResumesWithoutLossOrDuplicates) {
     SCOPED_TRACE(kind);
     TempDir t;
     const std::string dir = t / "log";
-    ASSERT_EQ(wait_exit(spawn({"write", dir, "--log", kind, "--txns", "1",
-                               "--ack-file", t / "ack", "--quiet"},
-                              t / "w0", t / "w0err")),
-              0);
+    ASSERT_EQ(write_first_txn(t, dir, kind), 0);
     const pid_t writer =
         spawn({"write", dir, "--log", kind, "--txns", "100", "--entries", "2",
                "--value-size", "40", "--mode", "strict", "--segment-size",
@@ -183,10 +186,7 @@ TEST(StrataWalCliTail, FollowThroughWriterKillsPrintsExactlyTheLog) {
     SCOPED_TRACE(kind);
     TempDir t;
     const std::string dir = t / "log";
-    ASSERT_EQ(wait_exit(spawn({"write", dir, "--log", kind, "--txns", "1",
-                               "--ack-file", t / "ack", "--quiet"},
-                              t / "w0", t / "w0err")),
-              0);
+    ASSERT_EQ(write_first_txn(t, dir, kind), 0);
     const pid_t tail = spawn({"tail", dir, "--follow", "--json"},
                              t / "tail.out", t / "tail.err");
     std::string restarted;  // the killed consumer's lines, whole ones only
