@@ -551,6 +551,36 @@ constexpr std::size_t kMaxReserve = 1024;
     }                                   \
   } while (0)
 
+// The scalar after value tag 0-3 (Null, Bool, Int, Float), shared by the
+// owning and the view decoder so that they cannot disagree.
+Status read_scalar(EntryReader* r, std::string_view field, uint8_t tag,
+                   ValueView* out) {
+  switch (tag) {
+    case 0:
+      *out = ValueView::scalar(Value::Kind::kNull, 0, 0);
+      return Status::ok_status();
+    case 1: {
+      bool b = false;
+      RETURN_IF_ERROR_(r->flag(field, &b));
+      *out = ValueView::scalar(Value::Kind::kBool, b ? 1 : 0, 0);
+      return Status::ok_status();
+    }
+    case 2: {
+      int64_t i = 0;
+      RETURN_IF_ERROR_(r->svarint(field, &i));
+      *out = ValueView::scalar(Value::Kind::kInt, i, 0);
+      return Status::ok_status();
+    }
+    default: {
+      uint64_t bits = 0;
+      RETURN_IF_ERROR_(r->fixed64(field, &bits));
+      *out = ValueView::scalar(Value::Kind::kFloat, 0,
+                               std::bit_cast<double>(bits));
+      return Status::ok_status();
+    }
+  }
+}
+
 Status read_value(EntryReader* r, std::string_view field, int level,
                   Value* out) {
   const std::size_t at = r->offset();
@@ -558,26 +588,12 @@ Status read_value(EntryReader* r, std::string_view field, int level,
   RETURN_IF_ERROR_(r->u8(field, &tag));
   switch (tag) {
     case 0:
-      *out = Value::null();
-      return Status::ok_status();
-    case 1: {
-      bool b = false;
-      RETURN_IF_ERROR_(r->flag(field, &b));
-      *out = Value::boolean(b);
-      return Status::ok_status();
-    }
-    case 2: {
-      int64_t i = 0;
-      RETURN_IF_ERROR_(r->svarint(field, &i));
-      *out = Value::integer(i);
-      return Status::ok_status();
-    }
+    case 1:
+    case 2:
     case 3: {
-      uint64_t bits = 0;
-      RETURN_IF_ERROR_(r->fixed64(field, &bits));
-      double d;
-      std::memcpy(&d, &bits, sizeof d);
-      *out = Value::floating(d);
+      ValueView scalar;
+      RETURN_IF_ERROR_(read_scalar(r, field, tag, &scalar));
+      scalar.assign_to(out);
       return Status::ok_status();
     }
     case 4:
@@ -716,27 +732,10 @@ Status read_value_view(EntryReader* r, std::string_view field, ValueView* out) {
   RETURN_IF_ERROR_(r->u8(field, &tag));
   switch (tag) {
     case 0:
-      *out = ValueView::scalar(Value::Kind::kNull, 0, 0);
-      return Status::ok_status();
-    case 1: {
-      bool b = false;
-      RETURN_IF_ERROR_(r->flag(field, &b));
-      *out = ValueView::scalar(Value::Kind::kBool, b ? 1 : 0, 0);
-      return Status::ok_status();
-    }
-    case 2: {
-      int64_t i = 0;
-      RETURN_IF_ERROR_(r->svarint(field, &i));
-      *out = ValueView::scalar(Value::Kind::kInt, i, 0);
-      return Status::ok_status();
-    }
-    case 3: {
-      uint64_t bits = 0;
-      RETURN_IF_ERROR_(r->fixed64(field, &bits));
-      *out = ValueView::scalar(Value::Kind::kFloat, 0,
-                               std::bit_cast<double>(bits));
-      return Status::ok_status();
-    }
+    case 1:
+    case 2:
+    case 3:
+      return read_scalar(r, field, tag, out);
     case 4:
     case 5: {
       std::string_view b;
